@@ -1,0 +1,509 @@
+"""Reading and writing .visnet files.
+
+A .visnet file is a zip holding ``visnet.json`` (the drawing, its training settings and dataset),
+optionally ``weights.npz`` (one float32 array per "{node_id}/{name}") and ``history.json`` (the
+metrics of past runs). It is written to a temporary file and renamed, so a crash never leaves
+half a file. A bare ``visnet.json`` saved as a ``.json`` file is read too.
+
+Loading trusts nothing: every fault (not a zip, bad JSON, wrong format tag, newer version, unknown
+layer types or params, dangling edges, duplicate ids, weights of the wrong shape, object arrays,
+absurd sizes, member names with paths) raises FileFormatError naming the file, the member and
+the place inside it. Nothing is ever executed or unpickled.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import layers
+from .errors import FileFormatError, GraphError
+from .graph import Edge, Graph, Node, check_id
+from .settings import TrainingSettings
+from .shapes import weight_shapes
+
+FORMAT = "visnet"
+VERSION = 1
+
+# MIGRATIONS[v] turns a version-v document dict into a version v+1 one. Loading applies them in
+# turn up to VERSION, so every file ever written keeps opening.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+MIB = 1 << 20
+MAX_JSON_BYTES = 16 * MIB
+MAX_HISTORY_BYTES = 64 * MIB
+MAX_WEIGHT_BYTES = 4096 * MIB
+MAX_MEMBERS = 64
+MAX_WEIGHT_ARRAYS = 100_000
+MAX_NODES = 10_000
+MAX_DATASET_CHARS = 4096
+
+GRAPH_MEMBER = "visnet.json"
+WEIGHTS_MEMBER = "weights.npz"
+HISTORY_MEMBER = "history.json"
+
+_WEIGHT_KEY = re.compile(r"^([A-Za-z0-9_.-]{1,64})/([A-Za-z_][A-Za-z0-9_]{0,63})$")
+
+
+@dataclass
+class Document:
+    """What a file holds: the drawing (with its training settings and dataset), weights keyed
+    "{node_id}/{name}" (or None) and the training history (or None)."""
+
+    graph: Graph
+    weights: dict[str, np.ndarray] | None = None
+    history: dict[str, Any] | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def document_dict(graph: Graph) -> dict[str, Any]:
+    """The visnet.json object for a drawing."""
+    return {"format": FORMAT, "version": VERSION, "graph": graph.to_dict(),
+            "training": graph.training.to_dict(), "dataset": graph.dataset}
+
+
+def save(path: str | os.PathLike, graph: Graph, weights: dict[str, Any] | None = None,
+         history: dict[str, Any] | None = None) -> Path:
+    """Write a drawing, and optionally its weights and history, atomically to ``path``.
+
+    A path ending in .json gets the bare drawing; weights and history need a .visnet file.
+    """
+    path = Path(path)
+    text = json.dumps(document_dict(graph), indent=1, allow_nan=False)
+    if path.suffix.lower() == ".json":
+        if weights is not None or history is not None:
+            raise ValueError(f"{path.name}: a .json file holds only the drawing; save as "
+                             f".visnet to keep weights and history")
+        _write_atomically(path, lambda f: f.write(text.encode("utf-8")))
+        return path
+
+    members: list[tuple[str, bytes]] = [(GRAPH_MEMBER, text.encode("utf-8"))]
+    if weights is not None:
+        arrays = _check_weights(graph, weights, f"{path.name}: weights")
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        members.append((WEIGHTS_MEMBER, buffer.getvalue()))
+    if history is not None:
+        if not isinstance(history, dict):
+            raise ValueError(f"{path.name}: history must be a dict, not {type(history).__name__}")
+        members.append((HISTORY_MEMBER, json.dumps(_finite_or_none(history),
+                                                   allow_nan=False).encode("utf-8")))
+
+    def write(f):
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members:
+                zf.writestr(name, data)
+
+    _write_atomically(path, write)
+    return path
+
+
+def _write_atomically(path: Path, write: Callable[[Any], None]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    try:  # make the rename itself durable where the platform allows it
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
+
+
+def _finite_or_none(value: Any) -> Any:
+    """JSON has no NaN or infinity: a diverged run's metrics are stored as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _finite_or_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite_or_none(v) for v in value]
+    if isinstance(value, np.generic):
+        return _finite_or_none(value.item())
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def load(path: str | os.PathLike) -> Document:
+    """Read a .visnet (zip) or bare .json file; FileFormatError for anything malformed."""
+    path = Path(path)
+    name = path.name
+    try:
+        if path.is_dir():
+            raise FileFormatError(f"{name}: is a folder, not a .visnet file")
+        is_zip = zipfile.is_zipfile(path)
+        if not is_zip:
+            with open(path, "rb") as f:
+                data = f.read(MAX_JSON_BYTES + 1)
+            if len(data) > MAX_JSON_BYTES:
+                raise FileFormatError(f"{name}: is neither a .visnet zip nor a JSON file of at "
+                                      f"most {_size(MAX_JSON_BYTES)}")
+            return Document(parse_document(_parse_json(data, name), name))
+    except OSError as exc:
+        raise FileFormatError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+    return _load_zip(path)
+
+
+def _load_zip(path: Path) -> Document:
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = _check_members(zf, name)
+            if GRAPH_MEMBER not in members:
+                raise FileFormatError(f"{name}: has no {GRAPH_MEMBER}; it is a zip but not a "
+                                      f".visnet file")
+            where = f"{name}: {GRAPH_MEMBER}"
+            raw = _read_member(zf, members[GRAPH_MEMBER], MAX_JSON_BYTES, name)
+            graph = parse_document(_parse_json(raw, where), where)
+            weights = history = None
+            if WEIGHTS_MEMBER in members:
+                raw = _read_member(zf, members[WEIGHTS_MEMBER], MAX_WEIGHT_BYTES, name)
+                weights = _check_weights(graph, _read_npz(raw, f"{name}: {WEIGHTS_MEMBER}"),
+                                         f"{name}: {WEIGHTS_MEMBER}")
+            if HISTORY_MEMBER in members:
+                where = f"{name}: {HISTORY_MEMBER}"
+                raw = _read_member(zf, members[HISTORY_MEMBER], MAX_HISTORY_BYTES, name)
+                history = _parse_json(raw, where)
+                if not isinstance(history, dict):
+                    raise FileFormatError(f"{where}: must hold a JSON object, not "
+                                          f"{_json_type(history)}")
+            return Document(graph, weights, history)
+    except zipfile.BadZipFile as exc:
+        raise FileFormatError(f"{name}: is not a valid zip: {exc}") from None
+    except OSError as exc:
+        raise FileFormatError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+
+
+def _check_members(zf: zipfile.ZipFile, name: str) -> dict[str, zipfile.ZipInfo]:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise FileFormatError(f"{name}: holds {len(infos)} members; a .visnet file holds at "
+                              f"most {MAX_MEMBERS}")
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        member = info.filename
+        if "/" in member or "\\" in member or ":" in member or member.startswith(".") \
+                or not member:
+            raise FileFormatError(f"{name}: member {member!r} has a path; a .visnet file holds "
+                                  f"only plain names ({GRAPH_MEMBER}, {WEIGHTS_MEMBER}, "
+                                  f"{HISTORY_MEMBER})")
+        if member in members:
+            raise FileFormatError(f"{name}: member {member!r} appears twice")
+        if info.flag_bits & 0x1:
+            raise FileFormatError(f"{name}: member {member!r} is encrypted")
+        members[member] = info
+    return members
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, name: str) -> bytes:
+    """A member's bytes, refusing any that would unpack to more than ``limit`` (zip bombs),
+    whatever size the archive claims."""
+    if info.file_size > limit:
+        raise FileFormatError(f"{name}: member {info.filename!r} would unpack to "
+                              f"{_size(info.file_size)}, more than the {_size(limit)} allowed")
+    chunks, total = [], 0
+    try:
+        with zf.open(info) as f:
+            while chunk := f.read(1 << 20):
+                total += len(chunk)
+                if total > limit:
+                    raise FileFormatError(f"{name}: member {info.filename!r} unpacks to more "
+                                          f"than the {_size(limit)} allowed")
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
+        raise FileFormatError(f"{name}: member {info.filename!r} is corrupt: {exc}") from None
+    return b"".join(chunks)
+
+
+def _parse_json(data: bytes, where: str) -> Any:
+    def no_duplicates(pairs):
+        out = {}
+        for key, value in pairs:
+            if key in out:
+                raise FileFormatError(f"{where}: key {key!r} appears twice in one object")
+            out[key] = value
+        return out
+
+    def no_nan(token):
+        raise FileFormatError(f"{where}: {token} is not a JSON number")
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FileFormatError(f"{where}: is not UTF-8 text (byte {exc.start}); it is neither a "
+                              f".visnet zip nor JSON") from None
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_nan)
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(f"{where}: is not valid JSON: {exc.msg} at line {exc.lineno} "
+                              f"column {exc.colno}") from None
+    except RecursionError:
+        raise FileFormatError(f"{where}: is nested too deeply") from None
+
+
+def parse_document(d: Any, where: str) -> Graph:
+    """Check a visnet.json object in full and build its Graph; FileFormatError names the place
+    of the first fault as a path like ``graph.nodes[2].params.units``."""
+    _expect_object(d, where, "the file")
+    fmt = d.get("format")
+    if fmt != FORMAT:
+        raise FileFormatError(f"{where}: is not a VisNet document (format is {fmt!r}, expected "
+                              f"{FORMAT!r})")
+    version = d.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise FileFormatError(f"{where}: version must be a positive integer, not {version!r}")
+    if version > VERSION:
+        raise FileFormatError(f"{where}: was written by a newer VisNet (format version "
+                              f"{version}; this one reads up to {VERSION}): update VisNet")
+    d = migrate(d, where)
+    _only_keys(d, {"format", "version", "graph", "training", "dataset"}, where, "")
+
+    try:
+        training = TrainingSettings.from_dict(_expect_object(d.get("training", {}), where,
+                                                             "training"))
+    except (ValueError, TypeError) as exc:
+        raise FileFormatError(f"{where}: training: {exc}") from None
+
+    dataset = d.get("dataset")
+    if dataset is not None and (not isinstance(dataset, str) or len(dataset) > MAX_DATASET_CHARS):
+        raise FileFormatError(f"{where}: dataset must be a name like \"digits\" or "
+                              f"\"csv:FILE\", not {_short(dataset)}")
+
+    return parse_graph(d.get("graph"), where, training, dataset)
+
+
+def parse_graph(g: Any, where: str, training: TrainingSettings | None = None,
+                dataset: str | None = None) -> Graph:
+    """Check the "graph" object of a document and build its Graph."""
+    _expect_object(g, where, "graph")
+    _only_keys(g, {"nodes", "edges"}, where, "graph")
+    graph = Graph(training, dataset)
+    nodes = _expect_list(g.get("nodes", []), where, "graph.nodes")
+    if len(nodes) > MAX_NODES:
+        raise FileFormatError(f"{where}: graph.nodes holds {len(nodes)} layers; at most "
+                              f"{MAX_NODES} are allowed")
+    for i, nd in enumerate(nodes):
+        node = _parse_node(nd, where, f"graph.nodes[{i}]")
+        if node.id in graph.nodes:
+            raise FileFormatError(f"{where}: graph.nodes[{i}].id: the id {node.id!r} is used by "
+                                  f"two nodes")
+        graph.insert(node)
+    taken: set[tuple[str, int]] = set()
+    for i, ed in enumerate(_expect_list(g.get("edges", []), where, "graph.edges")):
+        edge = _parse_edge(ed, where, f"graph.edges[{i}]", graph)
+        if (edge.dst, edge.port) in taken:
+            raise FileFormatError(f"{where}: graph.edges[{i}]: input {edge.port} of {edge.dst} "
+                                  f"is connected twice")
+        taken.add((edge.dst, edge.port))
+        graph.edges.append(edge)
+    return graph
+
+
+def migrate(d: dict[str, Any], where: str) -> dict[str, Any]:
+    """Bring a document dict of an older version up to VERSION."""
+    while d["version"] < VERSION:
+        step = MIGRATIONS.get(d["version"])
+        if step is None:
+            raise FileFormatError(f"{where}: format version {d['version']} cannot be read by "
+                                  f"this VisNet (no migration to version {d['version'] + 1})")
+        d = {**step(d), "version": d["version"] + 1}
+    return d
+
+
+def _parse_node(nd: Any, where: str, at: str) -> Node:
+    _expect_object(nd, where, at)
+    _only_keys(nd, {"id", "type", "params", "pos"}, where, at)
+    node_id = nd.get("id")
+    try:
+        check_id(node_id)
+    except GraphError as exc:
+        raise FileFormatError(f"{where}: {at}.id: {exc}") from None
+    type_name = nd.get("type")
+    if not isinstance(type_name, str):
+        raise FileFormatError(f"{where}: {at}.type: must be a layer type name, not "
+                              f"{_short(type_name)}")
+    try:
+        layer = layers.get(type_name)
+    except GraphError as exc:
+        raise FileFormatError(f"{where}: {at}.type: {exc}") from None
+    params = _expect_object(nd.get("params", {}), where, f"{at}.params")
+    checked = {}
+    for key, value in params.items():
+        try:
+            checked[key] = layer.check_param(key, value, node_id)
+        except GraphError as exc:
+            raise FileFormatError(f"{where}: {at}.params.{key}: {exc}") from None
+    pos = nd.get("pos", [0.0, 0.0])
+    if not (isinstance(pos, list) and len(pos) == 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for v in pos)):
+        raise FileFormatError(f"{where}: {at}.pos: must be [x, y] with two numbers, not "
+                              f"{_short(pos)}")
+    return Node(node_id, type_name, checked, (float(pos[0]), float(pos[1])))
+
+
+def _parse_edge(ed: Any, where: str, at: str, graph: Graph) -> Edge:
+    _expect_object(ed, where, at)
+    _only_keys(ed, {"src", "dst", "port"}, where, at)
+    for end in ("src", "dst"):
+        value = ed.get(end)
+        if not isinstance(value, str) or value not in graph.nodes:
+            raise FileFormatError(f"{where}: {at}.{end}: {_short(value)} is not a node of this "
+                                  f"network")
+    port = ed.get("port", 0)
+    if not isinstance(port, int) or isinstance(port, bool) or port < 0:
+        raise FileFormatError(f"{where}: {at}.port: must be an integer >= 0, not {_short(port)}")
+    src, dst = graph.nodes[ed["src"]], graph.nodes[ed["dst"]]
+    if not src.layer.has_output:
+        raise FileFormatError(f"{where}: {at}: {src.label} has no output to connect from")
+    if not dst.layer.variadic and port >= dst.layer.max_inputs:
+        raise FileFormatError(f"{where}: {at}.port: {dst.label} has no input port {port}")
+    return Edge(src.id, dst.id, port)
+
+
+def _read_npz(raw: bytes, where: str) -> dict[str, np.ndarray]:
+    """Arrays of a weights.npz, read header first so that nothing is unpickled and no array is
+    allocated before its size is known to be sane."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(raw))
+    except zipfile.BadZipFile as exc:
+        raise FileFormatError(f"{where}: is not a valid .npz archive: {exc}") from None
+    infos = zf.infolist()
+    if len(infos) > MAX_WEIGHT_ARRAYS:
+        raise FileFormatError(f"{where}: holds {len(infos)} arrays; at most "
+                              f"{MAX_WEIGHT_ARRAYS} are allowed")
+    arrays: dict[str, np.ndarray] = {}
+    budget = MAX_WEIGHT_BYTES
+    for info in infos:
+        if not info.filename.endswith(".npy"):
+            raise FileFormatError(f"{where}: member {info.filename!r} is not an .npy array")
+        key = info.filename[:-4]
+        raw_array = _read_member(zf, info, budget, where)
+        arrays[key] = _parse_npy(raw_array, f"{where}: {key!r}")
+        budget -= len(raw_array)
+    return arrays
+
+
+def _parse_npy(raw: bytes, where: str) -> np.ndarray:
+    f = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except (ValueError, OSError, SyntaxError, TypeError) as exc:
+        raise FileFormatError(f"{where}: is not a valid .npy array: {exc}") from None
+    if dtype.hasobject or dtype.kind not in "fiu":
+        raise FileFormatError(f"{where}: holds {dtype} values; weights must be float32 numbers "
+                              f"(nothing is ever unpickled)")
+    count = math.prod(shape)
+    data = f.read()
+    if len(data) != count * dtype.itemsize:
+        raise FileFormatError(f"{where}: is truncated: shape {tuple(shape)} needs "
+                              f"{count * dtype.itemsize} bytes but {len(data)} are there")
+    array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def _check_weights(graph: Graph, weights: dict[str, Any], where: str) -> dict[str, np.ndarray]:
+    """Weights as contiguous float32 arrays, each named "{node_id}/{name}" after a parameter
+    tensor of the graph and shaped as the graph needs (where its shapes are known)."""
+    if not isinstance(weights, dict):
+        raise FileFormatError(f"{where}: must be a dict of arrays, not {type(weights).__name__}")
+    expected = weight_shapes(graph)
+    out: dict[str, np.ndarray] = {}
+    for key, value in weights.items():
+        m = _WEIGHT_KEY.match(key) if isinstance(key, str) else None
+        if not m:
+            raise FileFormatError(f"{where}: {key!r} is not named \"{{node_id}}/{{tensor}}\"")
+        node_id, tensor = m.groups()
+        node = graph.nodes.get(node_id)
+        if node is None:
+            raise FileFormatError(f"{where}: {key!r} names node {node_id!r}, which is not in the "
+                                  f"network")
+        names = [w.name for w in node.layer.weight_specs(node.resolved_params())]
+        if tensor not in names:
+            has = ", ".join(names) if names else "no weights"
+            raise FileFormatError(f"{where}: {key!r}: {node.label} has no weight {tensor!r} "
+                                  f"(it has {has})")
+        array = np.asarray(value)
+        if array.dtype.hasobject or array.dtype.kind not in "fiu":
+            raise FileFormatError(f"{where}: {key!r} holds {array.dtype} values; weights must "
+                                  f"be float32 numbers")
+        if key in expected and tuple(array.shape) != expected[key]:
+            raise FileFormatError(f"{where}: {key!r} has shape {tuple(array.shape)} but "
+                                  f"{node.label} needs {expected[key]}")
+        out[key] = np.ascontiguousarray(array, dtype=np.float32)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers for messages.
+
+
+def _expect_object(value: Any, where: str, at: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FileFormatError(f"{where}: {at}: must be a JSON object, not {_json_type(value)}")
+    return value
+
+
+def _expect_list(value: Any, where: str, at: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise FileFormatError(f"{where}: {at}: must be a JSON list, not {_json_type(value)}")
+    return value
+
+
+def _only_keys(d: dict[str, Any], allowed: set[str], where: str, at: str) -> None:
+    unknown = sorted(set(d) - allowed)
+    if unknown:
+        place = f"{at}." if at else ""
+        raise FileFormatError(f"{where}: {place}{unknown[0]}: unknown key; allowed here: "
+                              f"{', '.join(sorted(allowed))}")
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false",
+            type(None): "null", int: "a number", float: "a number"}.get(type(value),
+                                                                       type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"
