@@ -205,6 +205,10 @@ class Graph:
             return f"{a.label} has no output to connect from"
         if b.layer.max_inputs == 0:
             return f"{b.label} takes no input"
+        path = self._path(dst, src)
+        if path is not None:
+            loop = " -> ".join([*path, dst])
+            return f"connecting {src} to {dst} would make a cycle ({loop})"
         if port is None:
             port = self.free_port(dst)
             if port is None:
@@ -218,10 +222,6 @@ class Graph:
             if e.port == port:
                 return f"input {port} of {b.label} is already connected (from {e.src}): " \
                        f"disconnect it first"
-        path = self._path(dst, src)
-        if path is not None:
-            loop = " -> ".join([*path, dst])
-            return f"connecting {src} to {dst} would make a cycle ({loop})"
         return None
 
     def connect(self, src: str, dst: str, port: int | None = None) -> Edge:
