@@ -263,6 +263,8 @@ def _parse_json(data: bytes, where: str) -> Any:
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"{where}: is not valid JSON: {exc.msg} at line {exc.lineno} "
                               f"column {exc.colno}") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise FileFormatError(f"{where}: is not valid JSON: {exc}") from None
     except RecursionError:
         raise FileFormatError(f"{where}: is nested too deeply") from None
 
@@ -361,7 +363,7 @@ def _parse_node(nd: Any, where: str, at: str) -> Node:
             raise FileFormatError(f"{where}: {at}.params.{key}: {exc}") from None
     pos = nd.get("pos", [0.0, 0.0])
     if not (isinstance(pos, list) and len(pos) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e9
             for v in pos)):
         raise FileFormatError(f"{where}: {at}.pos: must be [x, y] with two numbers, not "
                               f"{_short(pos)}")
@@ -422,6 +424,8 @@ def _parse_npy(raw: bytes, where: str) -> np.ndarray:
             raise ValueError(f"unsupported .npy version {version}")
     except (ValueError, OSError, SyntaxError, TypeError) as exc:
         raise FileFormatError(f"{where}: is not a valid .npy array: {exc}") from None
+    if any(not isinstance(d, int) or d < 0 for d in shape):
+        raise FileFormatError(f"{where}: has an impossible shape {tuple(shape)}")
     if dtype.hasobject or dtype.kind not in "fiu":
         raise FileFormatError(f"{where}: holds {dtype} values; weights must be float32 numbers "
                               f"(nothing is ever unpickled)")

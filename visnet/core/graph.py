@@ -263,37 +263,49 @@ class Graph:
     # -- order -------------------------------------------------------------------------------
 
     def find_cycles(self) -> list[list[str]]:
-        """Node ids of every group of nodes that feed each other (strongly connected parts)."""
+        """Node ids of every group of nodes that feed each other (strongly connected parts),
+        by Tarjan's algorithm, iterative so that long chains cannot exhaust the stack."""
+        successors = {n: [] for n in self.nodes}
+        for e in self.edges:
+            successors[e.src].append(e.dst)
         index: dict[str, int] = {}
         low: dict[str, int] = {}
         stack: list[str] = []
         on_stack: set[str] = set()
         groups: list[list[str]] = []
+        position = {n: i for i, n in enumerate(self.nodes)}
 
-        def visit(v: str) -> None:  # Tarjan's algorithm; drawings are small, recursion is fine
-            index[v] = low[v] = len(index)
-            stack.append(v)
-            on_stack.add(v)
-            for e in self.outputs_of(v):
-                if e.dst not in index:
-                    visit(e.dst)
-                    low[v] = min(low[v], low[e.dst])
-                elif e.dst in on_stack:
-                    low[v] = min(low[v], index[e.dst])
-            if low[v] == index[v]:
-                group = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    group.append(w)
-                    if w == v:
-                        break
-                if len(group) > 1 or any(e.dst == v for e in self.outputs_of(v)):
-                    groups.append(sorted(group, key=list(self.nodes).index))
-
-        for v in self.nodes:
-            if v not in index:
-                visit(v)
+        for root in self.nodes:
+            if root in index:
+                continue
+            work = [(root, 0)]
+            while work:
+                v, i = work.pop()
+                if i == 0:
+                    index[v] = low[v] = len(index)
+                    stack.append(v)
+                    on_stack.add(v)
+                if i < len(successors[v]):
+                    work.append((v, i + 1))
+                    w = successors[v][i]
+                    if w not in index:
+                        work.append((w, 0))
+                    elif w in on_stack:
+                        low[v] = min(low[v], index[w])
+                    continue
+                if work:  # v is finished: pass its low-link to the node that reached it
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[v])
+                if low[v] == index[v]:
+                    group = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        group.append(w)
+                        if w == v:
+                            break
+                    if len(group) > 1 or v in successors[v]:
+                        groups.append(sorted(group, key=position.__getitem__))
         return groups
 
     def partial_order(self) -> list[str]:

@@ -90,9 +90,13 @@ class ParamSpec:
         if self.kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise bad
+            try:
+                value = float(value)
+            except OverflowError:
+                raise bad from None
             if not math.isfinite(value) or not self._in_range(value):
                 raise bad
-            return float(value)
+            return value
         if self.kind == "axis":
             if not _is_int(value) or value == 0 or not -4 <= value <= 3:
                 raise bad

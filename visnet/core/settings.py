@@ -58,8 +58,8 @@ def check_settings(d: dict[str, Any]) -> None:
         raise ValueError(f"optimizer.type must be one of {', '.join(OPTIMIZERS)}, "
                          f"not {opt.get('type')!r}")
     lr = opt.get("lr", 0.001)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not (
-            math.isfinite(lr) and 0 < lr <= 10):
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 10 or not (
+            math.isfinite(lr)):
         raise ValueError(f"optimizer.lr must be a number in (0, 10], not {lr!r}")
     for key, value in opt.items():
         if key != "type" and not (value is None or isinstance(value, (bool, int, float, str))):

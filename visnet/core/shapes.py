@@ -88,7 +88,8 @@ def _check_structure(graph: Graph) -> list[Problem]:
         elif len(found) > 1:
             for node_id in found:
                 problems.append(Problem(node_id, f"{type_name} {node_id} is one of "
-                                                 f"{len(found)} {type_name}s ({', '.join(found)}); "
+                                                 f"{len(found)} {type_name} layers "
+                                                 f"({', '.join(found)}); "
                                                  f"a network has exactly one: remove the others"))
 
     for cycle in graph.find_cycles():
