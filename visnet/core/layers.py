@@ -27,6 +27,7 @@ from .params import ParamSpec, pair
 Shape = tuple[int, ...]
 
 ACTIVATIONS = ("linear", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softmax")
+ELEMENTWISE_ACTIVATIONS = ACTIVATIONS[:-1]
 LEAKY_RELU_SLOPE = 0.01
 LOSS_KINDS = ("cross_entropy", "binary_cross_entropy", "mse")
 
@@ -334,8 +335,8 @@ def _gru_bias(p, x):
 # ---------------------------------------------------------------------------------------------
 # Shared parameter declarations.
 
-def _activation(default="linear"):
-    return ParamSpec("activation", "choice", default, "applied to the output", choices=ACTIVATIONS)
+def _activation(default="linear", choices=ACTIVATIONS):
+    return ParamSpec("activation", "choice", default, "applied to the output", choices=choices)
 
 
 _UNITS = ParamSpec("units", "int", 32, "number of output features", low=1, high=65536)
@@ -428,7 +429,7 @@ LAYER_TYPES: tuple[LayerType, ...] = (
         _same_shape, example=({"fn": "tanh"}, ((4, 3),)), key_params=("fn",)),
     LayerType(
         "SimpleRNN", "Recurrent", "Fully connected recurrent layer over (time, features).",
-        (_UNITS, _activation("tanh"), _RETURN_SEQ),
+        (_UNITS, _activation("tanh", ELEMENTWISE_ACTIVATIONS), _RETURN_SEQ),
         _recurrent_shape, example=({"units": 4}, ((5, 3),)),
         weights=(WeightSpec("kernel", _rnn_kernel, "glorot_uniform"),
                  WeightSpec("recurrent_kernel", _rnn_recurrent, "orthogonal"),

@@ -1,0 +1,126 @@
+"""Activation functions and their derivatives: elementwise, and softmax over rows.
+
+Kernels are dtype-generic (float32 when training, float64 in gradient checks). Constants are
+written as ``F(c)``: a float32 constant keeps float32 arithmetic float32 (a bare Python float
+would silently widen it to float64) and widens harmlessly in a float64 check.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .config import JIT, JIT_PARALLEL
+
+F = np.float32
+
+# Codes used in compiled plans, in the order of visnet.core.layers.ACTIVATIONS.
+LINEAR, RELU, LEAKY_RELU, SIGMOID, TANH, GELU, SOFTMAX = range(7)
+LEAKY_SLOPE = F(0.01)  # visnet.core.layers.LEAKY_RELU_SLOPE
+INV_SQRT2 = F(0.7071067811865476)
+INV_SQRT_2PI = F(0.3989422804014327)
+
+
+@njit(**JIT)
+def apply_scalar(v, code):
+    """Elementwise activation of one value (any code but SOFTMAX)."""
+    if code == RELU:
+        return v if v > 0 else v * F(0)
+    if code == LEAKY_RELU:
+        return v if v > 0 else v * LEAKY_SLOPE
+    if code == SIGMOID:
+        if v >= 0:
+            return F(1) / (F(1) + math.exp(-v))
+        e = math.exp(v)
+        return e / (F(1) + e)
+    if code == TANH:
+        return math.tanh(v)
+    if code == GELU:
+        return F(0.5) * v * (F(1) + math.erf(v * INV_SQRT2))
+    return v
+
+
+@njit(**JIT)
+def grad_scalar(z, y, code):
+    """d activation / d z, from the pre-activation z and the output y (any code but SOFTMAX)."""
+    if code == RELU:
+        return F(1) if z > 0 else F(0)
+    if code == LEAKY_RELU:
+        return F(1) if z > 0 else LEAKY_SLOPE
+    if code == SIGMOID:
+        return y * (F(1) - y)
+    if code == TANH:
+        return F(1) - y * y
+    if code == GELU:
+        cdf = F(0.5) * (F(1) + math.erf(z * INV_SQRT2))
+        return cdf + z * math.exp(F(-0.5) * z * z) * INV_SQRT_2PI
+    return F(1) + z * F(0)
+
+
+@njit(**JIT)
+def _softmax_row(z, y):
+    m = z[0]
+    for j in range(1, z.shape[0]):
+        m = max(m, z[j])
+    total = z[0] * F(0)
+    for j in range(z.shape[0]):
+        e = math.exp(z[j] - m)
+        y[j] = e
+        total += e
+    inv = F(1) / total
+    for j in range(z.shape[0]):
+        y[j] *= inv
+
+
+@njit(**JIT)
+def _softmax_grad_row(y, dy, dz, acc):
+    dot = y[0] * F(0)
+    for j in range(y.shape[0]):
+        dot += y[j] * dy[j]
+    for j in range(y.shape[0]):
+        g = y[j] * (dy[j] - dot)
+        dz[j] = dz[j] + g if acc else g
+
+
+@njit(**JIT_PARALLEL)
+def activation_forward(z, y, code, par):
+    """y = act(z). z, y : T[rows, cols] (may be the same array for elementwise codes); softmax
+    works over each row."""
+    rows = z.shape[0]
+    if par:
+        for r in prange(rows):
+            _activation_row(z[r], y[r], code)
+    else:
+        for r in range(rows):
+            _activation_row(z[r], y[r], code)
+
+
+@njit(**JIT)
+def _activation_row(z, y, code):
+    if code == SOFTMAX:
+        _softmax_row(z, y)
+    elif code != LINEAR or z.ctypes.data != y.ctypes.data:
+        for j in range(z.shape[0]):
+            y[j] = apply_scalar(z[j], code)
+
+
+@njit(**JIT_PARALLEL)
+def activation_backward(z, y, dy, dz, code, acc, par):
+    """dz (=, or += when acc) dy * act'(z). All T[rows, cols]; softmax works over each row."""
+    rows = z.shape[0]
+    if par:
+        for r in prange(rows):
+            _activation_grad_row(z[r], y[r], dy[r], dz[r], code, acc)
+    else:
+        for r in range(rows):
+            _activation_grad_row(z[r], y[r], dy[r], dz[r], code, acc)
+
+
+@njit(**JIT)
+def _activation_grad_row(z, y, dy, dz, code, acc):
+    if code == SOFTMAX:
+        _softmax_grad_row(y, dy, dz, acc)
+        return
+    for j in range(z.shape[0]):
+        g = dy[j] * grad_scalar(z[j], y[j], code)
+        dz[j] = dz[j] + g if acc else g
