@@ -1,2 +1,21 @@
-"""Engines that run a compiled Plan: "cpu" (parallel Numba), "serial" (the same kernels on one
+"""Engines that run a compiled plan: "cpu" (parallel Numba), "serial" (the same kernels on one
 thread, deterministic) and "cuda" (numba CUDA)."""
+
+from __future__ import annotations
+
+from ..errors import CompileError
+from .base import Backend
+
+NAMES = ("cpu", "serial", "cuda")
+
+
+def get_backend(name: str) -> Backend:
+    """The backend called ``name``; CompileError saying why when it cannot run here."""
+    if name in ("cpu", "serial"):
+        from .cpu.backend import CpuBackend
+
+        return CpuBackend(parallel=name == "cpu")
+    if name == "cuda":
+        raise CompileError("the cuda backend is not available in this version of VisNet: "
+                           "use backend 'cpu'")
+    raise CompileError(f"unknown backend {name!r}: use one of {', '.join(NAMES)}")

@@ -124,3 +124,68 @@ def _activation_grad_row(z, y, dy, dz, code, acc):
     for j in range(z.shape[0]):
         g = dy[j] * grad_scalar(z[j], y[j], code)
         dz[j] = dz[j] + g if acc else g
+
+
+@njit(**JIT)
+def _softmax_strided(z, y, inner):
+    """Softmax over axis 0 of z, y : T[n, inner] for each of the inner positions."""
+    n = z.shape[0]
+    for k in range(inner):
+        m = z[0, k]
+        for j in range(1, n):
+            m = max(m, z[j, k])
+        total = z[0, k] * F(0)
+        for j in range(n):
+            e = math.exp(z[j, k] - m)
+            y[j, k] = e
+            total += e
+        for j in range(n):
+            y[j, k] /= total
+
+
+@njit(**JIT)
+def _softmax_strided_grad(y, dy, dz, inner, acc):
+    n = y.shape[0]
+    for k in range(inner):
+        dot = y[0, k] * F(0)
+        for j in range(n):
+            dot += y[j, k] * dy[j, k]
+        for j in range(n):
+            g = y[j, k] * (dy[j, k] - dot)
+            dz[j, k] = dz[j, k] + g if acc else g
+
+
+@njit(**JIT_PARALLEL)
+def activation_forward_axis(z, y, code, par):
+    """y = act(z) for z, y : T[outer, n, inner]; softmax works over the middle axis (the last
+    axis of a flat or sequence output when inner is 1, the channels of an image otherwise)."""
+    outer, n, inner = z.shape
+    if code != SOFTMAX or inner == 1:
+        activation_forward(z.reshape((outer * n, inner)) if code != SOFTMAX else
+                           z.reshape((outer, n)),
+                           y.reshape((outer * n, inner)) if code != SOFTMAX else
+                           y.reshape((outer, n)), code, par)
+        return
+    if par:
+        for o in prange(outer):
+            _softmax_strided(z[o], y[o], inner)
+    else:
+        for o in range(outer):
+            _softmax_strided(z[o], y[o], inner)
+
+
+@njit(**JIT_PARALLEL)
+def activation_backward_axis(z, y, dy, dz, code, acc, par):
+    """dz (=, or += when acc) dy * act'(z) for T[outer, n, inner] arrays, as the forward."""
+    outer, n, inner = z.shape
+    if code != SOFTMAX or inner == 1:
+        shape = (outer * n, inner) if code != SOFTMAX else (outer, n)
+        activation_backward(z.reshape(shape), y.reshape(shape), dy.reshape(shape),
+                            dz.reshape(shape), code, acc, par)
+        return
+    if par:
+        for o in prange(outer):
+            _softmax_strided_grad(y[o], dy[o], dz[o], inner, acc)
+    else:
+        for o in range(outer):
+            _softmax_strided_grad(y[o], dy[o], dz[o], inner, acc)

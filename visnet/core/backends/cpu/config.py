@@ -10,6 +10,8 @@ FASTMATH = {"reassoc", "contract", "arcp"}
 # cached on disk so a new process loads it instead of compiling it.
 JIT = dict(nogil=True, cache=True, fastmath=FASTMATH)
 JIT_PARALLEL = dict(JIT, parallel=True)
+# In a JIT_PARALLEL kernel write loops, never array expressions (`a[:] = 0`, `a + b`): numba turns
+# those into parallel regions of their own, which cost microseconds even for ten values.
 
 # Below this many multiply-adds a kernel runs its loops serially: waking the thread pool costs
 # about a microsecond, more than small layers take.

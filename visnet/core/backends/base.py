@@ -1,0 +1,37 @@
+"""What a backend must do. The compiler and the Model speak only to this interface: they lay out
+tensors as offsets into two flat arenas and hand the backend instructions; where the arenas live
+(host memory, GPU memory) and how instructions run is the backend's business."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+
+
+class Backend(ABC):
+    """An engine that owns arenas and runs plans on them."""
+
+    name: str
+    parallel: bool  # may kernels split work across threads (or blocks)?
+
+    @abstractmethod
+    def zeros(self, n: int) -> Any:
+        """A new float32 arena of n zeros."""
+
+    @abstractmethod
+    def write(self, arena: Any, offset: int, values: np.ndarray) -> None:
+        """Copy host values (any shape, float32) into the arena from offset."""
+
+    @abstractmethod
+    def read(self, arena: Any, offset: int, shape: tuple[int, ...]) -> np.ndarray:
+        """A host copy of the arena's values from offset, as float32 of the given shape."""
+
+    @abstractmethod
+    def run(self, program: np.ndarray, params: Any, work: Any, step: int) -> None:
+        """Execute the instructions of ``program`` on the two arenas."""
+
+    def prepare(self, program: np.ndarray) -> Any:
+        """Turn a host program into what ``run`` takes (a device copy, for instance)."""
+        return program

@@ -1,0 +1,257 @@
+"""2-D convolution in NCHW layout: im2col followed by one GEMM.
+
+Layouts (T is float32 when training, float64 in gradient checks; the same kernel serves both):
+
+- image ``x : T[batch, channels, height, width]``, output ``z : T[batch, filters, out_h, out_w]``
+- kernel ``w : T[filters, channels, kh, kw]`` (read as ``T[filters, channels*kh*kw]``)
+- ``cols : T[channels*kh*kw, batch*out_h*out_w]``: row ``(c*kh + i)*kw + j``, column
+  ``(b*out_h + oy)*out_w + ox`` holds ``x[b, c, oy*sh + i - pad_top, ox*sw + j - pad_left]``,
+  zero where that falls outside the image.
+
+Padding: ``pad_top``/``pad_left`` zeros go before the image and every position past the bottom or
+right edge reads as zero, so Keras' 'same' padding (any odd extra pad at the bottom/right) is
+``pad_top = pad_total // 2`` with ``pad_total = max((out_h - 1)*sh + kh - height, 0)``; see
+:func:`conv2d_geometry`.
+
+Workspaces (:func:`conv2d_workspaces`): ``cols`` is written by the forward and must survive until
+the backward of the same step, which reads it for ``dw`` and then overwrites it with the column
+gradient. ``out_t`` is scratch of the forward only and ``dz_t`` scratch of the backward only, so
+the two may share memory.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .config import JIT, JIT_PARALLEL
+
+F = np.float32
+
+
+def conv2d_geometry(height, width, kh, kw, sh, sw, padding):
+    """Output size and leading padding of a convolution, as Keras computes them.
+
+    Returns ``(out_h, out_w, pad_top, pad_left)`` for ``padding`` 'valid' or 'same'.
+    """
+    if padding == "valid":
+        return (height - kh) // sh + 1, (width - kw) // sw + 1, 0, 0
+    if padding != "same":
+        raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
+    out_h, out_w = -(-height // sh), -(-width // sw)
+    pad_h = max((out_h - 1) * sh + kh - height, 0)
+    pad_w = max((out_w - 1) * sw + kw - width, 0)
+    return out_h, out_w, pad_h // 2, pad_w // 2
+
+
+def conv2d_workspaces(batch, channels, height, width, filters, kh, kw, out_h, out_w):
+    """Workspaces of :func:`conv2d_forward` and :func:`conv2d_backward`: name -> shape.
+
+    ``cols`` must persist from the forward to the backward of the same step; ``out_t`` (forward
+    scratch) and ``dz_t`` (backward scratch) are dead outside their kernel.
+    """
+    positions = batch * out_h * out_w
+    return {
+        "cols": (channels * kh * kw, positions),
+        "out_t": (filters, positions),
+        "dz_t": (filters, positions),
+    }
+
+
+@njit(**JIT)
+def _im2col_row(x, cols, r, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w):
+    """Fill row ``r = (c*kh + i)*kw + j`` of cols for every sample."""
+    height, width = x.shape[2], x.shape[3]
+    c = r // (kh * kw)
+    i = (r // kw) % kh
+    j = r % kw
+    row = cols[r]
+    col = 0
+    for b in range(x.shape[0]):
+        for oy in range(out_h):
+            iy = oy * sh + i - pad_top
+            if iy < 0 or iy >= height:
+                for ox in range(out_w):
+                    row[col + ox] = F(0)
+            else:
+                for ox in range(out_w):
+                    ix = ox * sw + j - pad_left
+                    if ix >= 0 and ix < width:
+                        row[col + ox] = x[b, c, iy, ix]
+                    else:
+                        row[col + ox] = F(0)
+            col += out_w
+
+
+@njit(**JIT_PARALLEL)
+def _im2col(x, cols, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, par):
+    """cols = im2col(x); each row is owned by one iteration."""
+    rows = cols.shape[0]
+    if par:
+        for r in prange(rows):
+            _im2col_row(x, cols, r, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w)
+    else:
+        for r in range(rows):
+            _im2col_row(x, cols, r, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w)
+
+
+@njit(**JIT)
+def _col2im_add(cols, plane, b, c, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w):
+    """plane += the entries of cols that im2col took from image plane (b, c)."""
+    height, width = plane.shape[0], plane.shape[1]
+    base = b * out_h * out_w
+    for i in range(kh):
+        for j in range(kw):
+            row = cols[(c * kh + i) * kw + j]
+            for oy in range(out_h):
+                iy = oy * sh + i - pad_top
+                if iy < 0 or iy >= height:
+                    continue
+                col = base + oy * out_w
+                for ox in range(out_w):
+                    ix = ox * sw + j - pad_left
+                    if ix >= 0 and ix < width:
+                        plane[iy, ix] += row[col + ox]
+
+
+@njit(**JIT)
+def _col2im_one(cols, dx, k, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc):
+    """col2im into image plane k = b*channels + c (overwritten unless acc)."""
+    channels = dx.shape[1]
+    b = k // channels
+    c = k % channels
+    plane = dx[b, c]
+    if not acc:
+        for y in range(plane.shape[0]):
+            for x in range(plane.shape[1]):
+                plane[y, x] = F(0)
+    _col2im_add(cols, plane, b, c, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w)
+
+
+@njit(**JIT_PARALLEL)
+def _col2im(cols, dx, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc, par):
+    """dx (=, or += when acc) col2im(cols); each (sample, channel) plane owned by one iteration."""
+    planes = dx.shape[0] * dx.shape[1]
+    if par:
+        for k in prange(planes):
+            _col2im_one(cols, dx, k, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc)
+    else:
+        for k in range(planes):
+            _col2im_one(cols, dx, k, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc)
+
+
+@njit(**JIT)
+def _scatter_output_plane(out_t, b, z, k, has_bias):
+    """z[b, f] = out_t[f, this sample's positions] (+ b[f]) for plane k = sample*filters + f."""
+    filters = z.shape[1]
+    s = k // filters
+    f = k % filters
+    out_h, out_w = z.shape[2], z.shape[3]
+    row = out_t[f]
+    col = s * out_h * out_w
+    for oy in range(out_h):
+        for ox in range(out_w):
+            v = row[col + ox]
+            z[s, f, oy, ox] = v + b[f] if has_bias else v
+        col += out_w
+
+
+@njit(**JIT_PARALLEL)
+def conv2d_forward(x, w, b, cols, out_t, z, kh, kw, sh, sw, pad_top, pad_left, has_bias, par):
+    """z = conv2d(x, w) + b, by im2col and one GEMM (the activation is applied elsewhere).
+
+    Parameters
+    ----------
+    x : T[batch, channels, height, width]
+        Input images, C-contiguous.
+    w : T[filters, channels, kh, kw]
+        Kernel, C-contiguous (used as T[filters, channels*kh*kw]).
+    b : T[filters]
+        Bias; read only when ``has_bias``.
+    cols : T[channels*kh*kw, batch*out_h*out_w]
+        Workspace; left holding im2col(x) for :func:`conv2d_backward`.
+    out_t : T[filters, batch*out_h*out_w]
+        Scratch workspace.
+    z : T[batch, filters, out_h, out_w]
+        Output, overwritten; its shape gives out_h and out_w.
+    kh, kw, sh, sw : int
+        Kernel size and strides.
+    pad_top, pad_left : int
+        Zeros before the image; rows/columns past the bottom/right edge read as zero.
+    has_bias, par : int
+        Nonzero adds the bias / runs the sample, row and plane loops in parallel.
+    """
+    out_h, out_w = z.shape[2], z.shape[3]
+    filters = w.shape[0]
+    _im2col(x, cols, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, par)
+    w2 = w.reshape(filters, cols.shape[0])
+    np.dot(w2, cols, out_t)
+    planes = z.shape[0] * filters
+    if par:
+        for k in prange(planes):
+            _scatter_output_plane(out_t, b, z, k, has_bias)
+    else:
+        for k in range(planes):
+            _scatter_output_plane(out_t, b, z, k, has_bias)
+
+
+@njit(**JIT)
+def _gather_grad_row(dz, dz_t, db, f, has_bias):
+    """dz_t[f] = dz[:, f] laid out by position; db[f] = its sum when has_bias."""
+    out_h, out_w = dz.shape[2], dz.shape[3]
+    row = dz_t[f]
+    total = F(0)
+    col = 0
+    for s in range(dz.shape[0]):
+        for oy in range(out_h):
+            for ox in range(out_w):
+                v = dz[s, f, oy, ox]
+                row[col + ox] = v
+                total += v
+            col += out_w
+    if has_bias:
+        db[f] = total
+
+
+@njit(**JIT_PARALLEL)
+def conv2d_backward(x, w, dz, cols, dz_t, dx, dw, db, kh, kw, sh, sw, pad_top, pad_left,
+                    has_bias, need_dx, acc, par):
+    """Gradients of :func:`conv2d_forward` for the upstream gradient dz.
+
+    Parameters
+    ----------
+    x : T[batch, channels, height, width]
+        Input images of the forward (gives the image shape; its values are read through cols).
+    w : T[filters, channels, kh, kw]
+        Kernel, C-contiguous.
+    dz : T[batch, filters, out_h, out_w]
+        Gradient of the loss with respect to the forward's z.
+    cols : T[channels*kh*kw, batch*out_h*out_w]
+        Must hold im2col(x) from the forward of the same step; overwritten with the column
+        gradient when ``need_dx``.
+    dz_t : T[filters, batch*out_h*out_w]
+        Scratch workspace.
+    dx : T[batch, channels, height, width]
+        Input gradient: overwritten (``acc == 0``) or added to (``acc == 1``); untouched when
+        ``need_dx == 0``.
+    dw : T[filters, channels, kh, kw]
+        Kernel gradient, overwritten; C-contiguous.
+    db : T[filters]
+        Bias gradient, overwritten when ``has_bias``.
+    kh, kw, sh, sw, pad_top, pad_left : int
+        As in the forward.
+    has_bias, need_dx, acc, par : int
+        Flags as described above; ``par`` nonzero runs row and plane loops in parallel.
+    """
+    out_h, out_w = dz.shape[2], dz.shape[3]
+    filters = w.shape[0]
+    if par:
+        for f in prange(filters):
+            _gather_grad_row(dz, dz_t, db, f, has_bias)
+    else:
+        for f in range(filters):
+            _gather_grad_row(dz, dz_t, db, f, has_bias)
+    w2 = w.reshape(filters, cols.shape[0])
+    dw2 = dw.reshape(filters, cols.shape[0])
+    np.dot(dz_t, cols.T, dw2)
+    if need_dx:
+        np.dot(w2.T, dz_t, cols)  # cols now holds the column gradient
+        _col2im(cols, dx, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc, par)

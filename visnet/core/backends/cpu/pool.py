@@ -1,0 +1,272 @@
+"""2-D pooling in NCHW layout: max, average and global average.
+
+Valid pooling only (no padding): ``out_h = (height - ph)//sh + 1``, ``out_w = (width - pw)//sw + 1``.
+Windows may overlap (strides smaller than the pool). Every kernel works plane by plane, one
+(sample, channel) plane per loop iteration, so parallel iterations never write the same element.
+T is float32 when training and float64 in gradient checks; the same kernel serves both.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .config import JIT, JIT_PARALLEL
+
+F = np.float32
+
+
+@njit(**JIT)
+def _zero_plane(plane):
+    for i in range(plane.shape[0]):
+        for j in range(plane.shape[1]):
+            plane[i, j] = F(0)
+
+
+# --- max pooling ---------------------------------------------------------------------------------
+
+@njit(**JIT)
+def _maxpool_plane(xp, yp, ph, pw, sh, sw):
+    """yp[oy, ox] = max of the window; a NaN in the window gives NaN (as PyTorch does)."""
+    for oy in range(yp.shape[0]):
+        y0 = oy * sh
+        for ox in range(yp.shape[1]):
+            x0 = ox * sw
+            best = xp[y0, x0]
+            for i in range(ph):
+                for j in range(pw):
+                    v = xp[y0 + i, x0 + j]
+                    if v > best or (v != v and best == best):
+                        best = v
+            yp[oy, ox] = best
+
+
+@njit(**JIT)
+def _maxpool_grad_plane(xp, yp, dyp, dxp, ph, pw, sh, sw, acc):
+    """dxp (=, or += when acc) dyp routed to the first position of each window holding its max."""
+    if not acc:
+        _zero_plane(dxp)
+    for oy in range(yp.shape[0]):
+        y0 = oy * sh
+        for ox in range(yp.shape[1]):
+            x0 = ox * sw
+            m = yp[oy, ox]
+            is_nan = m != m
+            found = False
+            for i in range(ph):
+                for j in range(pw):
+                    v = xp[y0 + i, x0 + j]
+                    if v == m or (is_nan and v != v):
+                        dxp[y0 + i, x0 + j] += dyp[oy, ox]
+                        found = True
+                        break
+                if found:
+                    break
+
+
+@njit(**JIT_PARALLEL)
+def maxpool2d_forward(x, y, ph, pw, sh, sw, par):
+    """Max pooling.
+
+    Parameters
+    ----------
+    x : T[batch, channels, height, width]
+    y : T[batch, channels, out_h, out_w]
+        Output, overwritten.
+    ph, pw, sh, sw : int
+        Pool size and strides.
+    par : int
+        Nonzero runs the (sample, channel) planes in parallel.
+    """
+    channels = x.shape[1]
+    planes = x.shape[0] * channels
+    if par:
+        for k in prange(planes):
+            b, c = k // channels, k % channels
+            _maxpool_plane(x[b, c], y[b, c], ph, pw, sh, sw)
+    else:
+        for k in range(planes):
+            b, c = k // channels, k % channels
+            _maxpool_plane(x[b, c], y[b, c], ph, pw, sh, sw)
+
+
+@njit(**JIT_PARALLEL)
+def maxpool2d_backward(x, y, dy, dx, ph, pw, sh, sw, acc, par):
+    """Gradient of max pooling: each window's gradient goes to the first position (row-major)
+    holding the window's maximum.
+
+    Parameters
+    ----------
+    x : T[batch, channels, height, width]
+        Input of the forward.
+    y : T[batch, channels, out_h, out_w]
+        Output of the forward (locates the maxima).
+    dy : T[batch, channels, out_h, out_w]
+        Upstream gradient.
+    dx : T[batch, channels, height, width]
+        Input gradient: overwritten (``acc == 0``) or added to (``acc == 1``).
+    ph, pw, sh, sw : int
+        Pool size and strides.
+    acc, par : int
+        Accumulate into dx / run the (sample, channel) planes in parallel.
+    """
+    channels = x.shape[1]
+    planes = x.shape[0] * channels
+    if par:
+        for k in prange(planes):
+            b, c = k // channels, k % channels
+            _maxpool_grad_plane(x[b, c], y[b, c], dy[b, c], dx[b, c], ph, pw, sh, sw, acc)
+    else:
+        for k in range(planes):
+            b, c = k // channels, k % channels
+            _maxpool_grad_plane(x[b, c], y[b, c], dy[b, c], dx[b, c], ph, pw, sh, sw, acc)
+
+
+# --- average pooling -----------------------------------------------------------------------------
+
+@njit(**JIT)
+def _avgpool_plane(xp, yp, ph, pw, sh, sw):
+    count = F(ph * pw)
+    for oy in range(yp.shape[0]):
+        y0 = oy * sh
+        for ox in range(yp.shape[1]):
+            x0 = ox * sw
+            total = F(0)
+            for i in range(ph):
+                for j in range(pw):
+                    total += xp[y0 + i, x0 + j]
+            yp[oy, ox] = total / count
+
+
+@njit(**JIT)
+def _avgpool_grad_plane(dyp, dxp, ph, pw, sh, sw, acc):
+    count = F(ph * pw)
+    if not acc:
+        _zero_plane(dxp)
+    for oy in range(dyp.shape[0]):
+        y0 = oy * sh
+        for ox in range(dyp.shape[1]):
+            x0 = ox * sw
+            g = dyp[oy, ox] / count
+            for i in range(ph):
+                for j in range(pw):
+                    dxp[y0 + i, x0 + j] += g
+
+
+@njit(**JIT_PARALLEL)
+def avgpool2d_forward(x, y, ph, pw, sh, sw, par):
+    """Average pooling.
+
+    Parameters
+    ----------
+    x : T[batch, channels, height, width]
+    y : T[batch, channels, out_h, out_w]
+        Output, overwritten.
+    ph, pw, sh, sw : int
+        Pool size and strides.
+    par : int
+        Nonzero runs the (sample, channel) planes in parallel.
+    """
+    channels = x.shape[1]
+    planes = x.shape[0] * channels
+    if par:
+        for k in prange(planes):
+            b, c = k // channels, k % channels
+            _avgpool_plane(x[b, c], y[b, c], ph, pw, sh, sw)
+    else:
+        for k in range(planes):
+            b, c = k // channels, k % channels
+            _avgpool_plane(x[b, c], y[b, c], ph, pw, sh, sw)
+
+
+@njit(**JIT_PARALLEL)
+def avgpool2d_backward(dy, dx, ph, pw, sh, sw, acc, par):
+    """Gradient of average pooling.
+
+    Parameters
+    ----------
+    dy : T[batch, channels, out_h, out_w]
+        Upstream gradient.
+    dx : T[batch, channels, height, width]
+        Input gradient: overwritten (``acc == 0``) or added to (``acc == 1``).
+    ph, pw, sh, sw : int
+        Pool size and strides.
+    acc, par : int
+        Accumulate into dx / run the (sample, channel) planes in parallel.
+    """
+    channels = dx.shape[1]
+    planes = dx.shape[0] * channels
+    if par:
+        for k in prange(planes):
+            b, c = k // channels, k % channels
+            _avgpool_grad_plane(dy[b, c], dx[b, c], ph, pw, sh, sw, acc)
+    else:
+        for k in range(planes):
+            b, c = k // channels, k % channels
+            _avgpool_grad_plane(dy[b, c], dx[b, c], ph, pw, sh, sw, acc)
+
+
+# --- global average pooling ----------------------------------------------------------------------
+
+@njit(**JIT)
+def _plane_mean(xp):
+    total = F(0)
+    for i in range(xp.shape[0]):
+        for j in range(xp.shape[1]):
+            total += xp[i, j]
+    return total / F(xp.shape[0] * xp.shape[1])
+
+
+@njit(**JIT)
+def _fill_plane(dxp, g, acc):
+    for i in range(dxp.shape[0]):
+        for j in range(dxp.shape[1]):
+            dxp[i, j] = dxp[i, j] + g if acc else g
+
+
+@njit(**JIT_PARALLEL)
+def global_avgpool2d_forward(x, y, par):
+    """Mean of each (sample, channel) plane.
+
+    Parameters
+    ----------
+    x : T[batch, channels, height, width]
+    y : T[batch, channels]
+        Output, overwritten.
+    par : int
+        Nonzero runs the planes in parallel.
+    """
+    channels = x.shape[1]
+    planes = x.shape[0] * channels
+    if par:
+        for k in prange(planes):
+            b, c = k // channels, k % channels
+            y[b, c] = _plane_mean(x[b, c])
+    else:
+        for k in range(planes):
+            b, c = k // channels, k % channels
+            y[b, c] = _plane_mean(x[b, c])
+
+
+@njit(**JIT_PARALLEL)
+def global_avgpool2d_backward(dy, dx, acc, par):
+    """Gradient of global average pooling.
+
+    Parameters
+    ----------
+    dy : T[batch, channels]
+        Upstream gradient.
+    dx : T[batch, channels, height, width]
+        Input gradient: overwritten (``acc == 0``) or added to (``acc == 1``).
+    acc, par : int
+        Accumulate into dx / run the planes in parallel.
+    """
+    channels = dx.shape[1]
+    planes = dx.shape[0] * channels
+    count = F(dx.shape[2] * dx.shape[3])
+    if par:
+        for k in prange(planes):
+            b, c = k // channels, k % channels
+            _fill_plane(dx[b, c], dy[b, c] / count, acc)
+    else:
+        for k in range(planes):
+            b, c = k // channels, k % channels
+            _fill_plane(dx[b, c], dy[b, c] / count, acc)

@@ -1,0 +1,584 @@
+"""Recurrent layers: SimpleRNN, LSTM and GRU, forward and backpropagation through time.
+
+Layouts follow Keras (see visnet.core.layers): x is T[batch, steps, features]; kernel is
+T[features, gates * units] and recurrent_kernel T[units, gates * units] with the gates side by side
+(LSTM: i, f, c, o; GRU: z, r, h); the output is T[batch, steps, units] with return_sequences, else
+the last step's state T[batch, units]. The initial state is zero.
+
+Work is laid out time-major (T[steps, batch, ...]) so each step's slice is contiguous:
+
+- forward copies x to ``x_tm`` and projects every step's input with one GEMM; only the recurrent
+  product h_{t-1} @ recurrent_kernel runs per step, followed by one fused elementwise pass per
+  batch row (the cell);
+- backward walks the steps in reverse, turning each step's gate cache into the gradients of the
+  gate pre-activations in place; only dh_{t-1} = dA_t @ recurrent_kernel^T runs per step. The
+  weight gradients are then one GEMM each over all steps (x_tm^T @ dA, h_{0..S-1}^T @ dA), the
+  input gradient one GEMM dA @ kernel^T.
+
+Kernels are dtype-generic: T is float32 in training and float64 in gradient checks; constants are
+written ``F(c)`` so float32 arithmetic stays float32. Nothing is allocated inside a kernel: every
+buffer is an argument, and ``<layer>_workspaces`` lists the workspaces a layer's kernels take, in
+argument order. Workspaces and the weight and gradient arrays must be C-contiguous; x, y, dy and
+dx may have any layout.
+
+``par`` nonzero spreads the per-row loops over the batch (and bias sums over columns) with
+prange; zero runs everything serially, and the results are then identical from run to run. Every
+prange iteration owns the elements it writes.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .activations import SIGMOID, SOFTMAX, apply_scalar, grad_scalar
+from .config import JIT, JIT_PARALLEL
+
+F = np.float32
+
+_BIAS_BLOCK = 16  # columns summed by one prange iteration in _column_sums
+
+
+# ---------------------------------------------------------------------------------------------
+# Workspaces.
+
+
+def simple_rnn_workspaces(batch, steps, features, units):
+    """Workspace shapes of simple_rnn_forward and simple_rnn_backward, in argument order."""
+    return {
+        "x_tm": (steps, batch, features),
+        "z": (steps, batch, units),
+        "h": (steps + 1, batch, units),
+        "dh": (batch, units),
+    }
+
+
+def lstm_workspaces(batch, steps, features, units):
+    """Workspace shapes of lstm_forward and lstm_backward, in argument order."""
+    return {
+        "x_tm": (steps, batch, features),
+        "gates": (steps, batch, 4 * units),
+        "rec": (batch, 4 * units),
+        "c": (steps + 1, batch, units),
+        "h": (steps + 1, batch, units),
+        "dh": (batch, units),
+        "dc": (batch, units),
+    }
+
+
+def gru_workspaces(batch, steps, features, units):
+    """Workspace shapes of gru_forward and gru_backward, in argument order."""
+    return {
+        "x_tm": (steps, batch, features),
+        "gates": (steps, batch, 3 * units),
+        "rec": (batch, 3 * units),
+        "rh": (steps, batch, units),
+        "h": (steps + 1, batch, units),
+        "da_rec": (steps, batch, 3 * units),
+        "dh": (batch, units),
+        "dh_rec": (batch, units),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers: layout changes, output and gradient plumbing, bias sums.
+
+
+@njit(**JIT)
+def _sigmoid(v):
+    return apply_scalar(v, SIGMOID)
+
+
+@njit(**JIT)
+def _check_output(y, return_sequences):
+    if (y.ndim == 3) != (return_sequences != 0):
+        raise ValueError("y (or dy) must be T[batch, steps, units] exactly when return_sequences")
+
+
+@njit(**JIT)
+def _to_time_major_row(x, x_tm, b):
+    for t in range(x.shape[1]):
+        for i in range(x.shape[2]):
+            x_tm[t, b, i] = x[b, t, i]
+
+
+@njit(**JIT_PARALLEL)
+def _to_time_major(x, x_tm, par):
+    """x_tm[t, b] = x[b, t]."""
+    if par:
+        for b in prange(x.shape[0]):
+            _to_time_major_row(x, x_tm, b)
+    else:
+        for b in range(x.shape[0]):
+            _to_time_major_row(x, x_tm, b)
+
+
+@njit(**JIT)
+def _from_time_major_row(src, dst, b, acc):
+    for t in range(src.shape[0]):
+        for i in range(src.shape[2]):
+            if acc:
+                dst[b, t, i] += src[t, b, i]
+            else:
+                dst[b, t, i] = src[t, b, i]
+
+
+@njit(**JIT_PARALLEL)
+def _from_time_major(src, dst, acc, par):
+    """dst[b, t] = src[t, b] (acc 0) or dst[b, t] += src[t, b] (acc 1)."""
+    if par:
+        for b in prange(dst.shape[0]):
+            _from_time_major_row(src, dst, b, acc)
+    else:
+        for b in range(dst.shape[0]):
+            _from_time_major_row(src, dst, b, acc)
+
+
+@njit(**JIT_PARALLEL)
+def _write_output(h, y, par):
+    """y[b, t] = h[t + 1, b] for a sequence output, else y[b] = h[steps, b]."""
+    steps = h.shape[0] - 1
+    if y.ndim == 3:
+        if par:
+            for b in prange(y.shape[0]):
+                for t in range(steps):
+                    y[b, t, :] = h[t + 1, b]
+        else:
+            for b in range(y.shape[0]):
+                for t in range(steps):
+                    y[b, t, :] = h[t + 1, b]
+    else:
+        y[:, :] = h[steps]
+
+
+@njit(**JIT)
+def _dy_row(dy, b, t):
+    """The gradient reaching h_t of batch row b: its row of dy when dy holds every step, else the
+    only row of dy (which belongs to the last step; callers add it at that step only)."""
+    if dy.ndim == 3:
+        return dy[b, t]
+    return dy[b]
+
+
+@njit(**JIT)
+def _column_sums_block(a, out, j0, j1):
+    for j in range(j0, j1):
+        out[j] = 0
+    for r in range(a.shape[0]):
+        for j in range(j0, j1):
+            out[j] += a[r, j]
+
+
+@njit(**JIT_PARALLEL)
+def _column_sums(a, out, par):
+    """out[j] = sum over rows of a[:, j] (overwritten), rows added in order whatever par is."""
+    cols = a.shape[1]
+    blocks = (cols + _BIAS_BLOCK - 1) // _BIAS_BLOCK
+    if par:
+        for k in prange(blocks):
+            _column_sums_block(a, out, k * _BIAS_BLOCK, min(cols, (k + 1) * _BIAS_BLOCK))
+    else:
+        _column_sums_block(a, out, 0, cols)
+
+
+@njit(**JIT)
+def _project_inputs(x, kernel, x_tm, xw, par):
+    """x_tm = x time-major; xw[t] = x_tm[t] @ kernel for every step in one GEMM."""
+    steps, batch, features = x_tm.shape
+    _to_time_major(x, x_tm, par)
+    np.dot(x_tm.reshape(steps * batch, features), kernel,
+           xw.reshape(steps * batch, xw.shape[2]))
+
+
+@njit(**JIT)
+def _weight_grad(a, da, dw):
+    """dw = sum over steps of a[t]^T @ da[t], as one GEMM. a : T[steps, batch, n];
+    da : T[steps, batch, m]; dw : T[n, m]."""
+    steps, batch = a.shape[0], a.shape[1]
+    np.dot(a.reshape(steps * batch, a.shape[2]).T,
+           da.reshape(steps * batch, da.shape[2]), dw)
+
+
+@njit(**JIT)
+def _input_grad(da, kernel, x_tm, dx, need_dx, acc, par):
+    """dx (=, or += with acc) da @ kernel^T, back in batch-major order; x_tm is overwritten with
+    the time-major input gradient. Nothing happens unless need_dx; a dx that is not 3-D (a dummy)
+    is only allowed then."""
+    if not need_dx:
+        return
+    if dx.ndim == 3:
+        steps, batch, features = x_tm.shape
+        np.dot(da.reshape(steps * batch, da.shape[2]), kernel.T,
+               x_tm.reshape(steps * batch, features))
+        _from_time_major(x_tm, dx, acc, par)
+    else:
+        raise ValueError("need_dx needs dx : T[batch, steps, features]")
+
+
+@njit(**JIT)
+def _check_act(act):
+    if act == SOFTMAX:
+        raise ValueError("SimpleRNN takes an elementwise activation, not softmax")
+
+
+# ---------------------------------------------------------------------------------------------
+# SimpleRNN.
+
+
+@njit(**JIT)
+def _rnn_cell_forward(z, h, bias, act):
+    """One batch row of one step. In: z = x_t @ kernel, h = h_{t-1} @ recurrent_kernel.
+    Out: z = the pre-activation, h = h_t."""
+    for u in range(z.shape[0]):
+        v = z[u] + bias[u] + h[u]
+        z[u] = v
+        h[u] = apply_scalar(v, act)
+
+
+@njit(**JIT)
+def _rnn_cell_backward(z, h, dh, dy, add_dy, act):
+    """One batch row of one step. In: z = pre-activation, h = h_t, dh = gradient reaching h_t
+    from later steps, plus dy when add_dy. Out: z = gradient of the pre-activation."""
+    for u in range(z.shape[0]):
+        g = dh[u] + dy[u] if add_dy else dh[u]
+        z[u] = g * grad_scalar(z[u], h[u], act)
+
+
+@njit(**JIT_PARALLEL)
+def simple_rnn_forward(x, kernel, recurrent_kernel, bias, x_tm, z, h, y, act,
+                       return_sequences, par):
+    """h_t = act(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias), h_0 = 0.
+
+    Parameters
+    ----------
+    x : T[batch, steps, features]
+    kernel : T[features, units]
+    recurrent_kernel : T[units, units]
+    bias : T[units]
+    x_tm : T[steps, batch, features]
+        Workspace: x time-major (kept for backward).
+    z : T[steps, batch, units]
+        Workspace: pre-activations (kept for backward).
+    h : T[steps + 1, batch, units]
+        Workspace: states, h[0] = 0 (kept for backward).
+    y : T[batch, steps, units] if return_sequences else T[batch, units]
+        Output, overwritten.
+    act : int
+        Activation code (LINEAR, RELU, LEAKY_RELU, SIGMOID, TANH or GELU).
+    return_sequences, par : int
+    """
+    _check_act(act)
+    _check_output(y, return_sequences)
+    batch = x.shape[0]
+    _project_inputs(x, kernel, x_tm, z, par)
+    h[0] = 0
+    for t in range(x.shape[1]):
+        np.dot(h[t], recurrent_kernel, h[t + 1])
+        zt, ht = z[t], h[t + 1]
+        if par:
+            for b in prange(batch):
+                _rnn_cell_forward(zt[b], ht[b], bias, act)
+        else:
+            for b in range(batch):
+                _rnn_cell_forward(zt[b], ht[b], bias, act)
+    _write_output(h, y, par)
+
+
+@njit(**JIT_PARALLEL)
+def simple_rnn_backward(kernel, recurrent_kernel, x_tm, z, h, dy, dh, dx, dkernel, drecurrent,
+                        dbias, act, return_sequences, need_dx, acc, par):
+    """Gradients of simple_rnn_forward by backpropagation through time.
+
+    Parameters
+    ----------
+    kernel, recurrent_kernel : as in simple_rnn_forward
+    x_tm, z, h : T[steps, batch, features], T[steps, batch, units], T[steps + 1, batch, units]
+        The forward workspaces, as forward left them. z is overwritten with the gradients of the
+        pre-activations; x_tm with the time-major input gradient when need_dx. h is only read.
+    dy : T[batch, steps, units] if return_sequences else T[batch, units]
+        Gradient of the output.
+    dh : T[batch, units]
+        Workspace.
+    dx : T[batch, steps, features]
+        Written (acc 0) or added to (acc 1) when need_dx, else untouched (may be a dummy).
+    dkernel : T[features, units]; drecurrent : T[units, units]; dbias : T[units]
+        Overwritten.
+    act, return_sequences, need_dx, acc, par : int
+    """
+    _check_act(act)
+    _check_output(dy, return_sequences)
+    steps, batch = z.shape[0], z.shape[1]
+    dh[:, :] = 0
+    for t in range(steps - 1, -1, -1):
+        add_dy = return_sequences != 0 or t == steps - 1
+        zt, ht = z[t], h[t + 1]
+        if par:
+            for b in prange(batch):
+                _rnn_cell_backward(zt[b], ht[b], dh[b], _dy_row(dy, b, t), add_dy, act)
+        else:
+            for b in range(batch):
+                _rnn_cell_backward(zt[b], ht[b], dh[b], _dy_row(dy, b, t), add_dy, act)
+        if t > 0:
+            np.dot(zt, recurrent_kernel.T, dh)
+    _weight_grad(x_tm, z, dkernel)
+    _weight_grad(h[:steps], z, drecurrent)
+    _column_sums(z.reshape(steps * batch, z.shape[2]), dbias, par)
+    _input_grad(z, kernel, x_tm, dx, need_dx, acc, par)
+
+
+# ---------------------------------------------------------------------------------------------
+# LSTM.
+
+
+@njit(**JIT)
+def _lstm_cell_forward(a, rec, bias, c_prev, c, h):
+    """One batch row of one step. In: a = x_t @ kernel, rec = h_{t-1} @ recurrent_kernel, both
+    T[4 units] with gates i, f, c, o. Out: a = the gate activations, c = c_t, h = h_t."""
+    n = c.shape[0]
+    for u in range(n):
+        i = _sigmoid(a[u] + rec[u] + bias[u])
+        f = _sigmoid(a[n + u] + rec[n + u] + bias[n + u])
+        g = math.tanh(a[2 * n + u] + rec[2 * n + u] + bias[2 * n + u])
+        o = _sigmoid(a[3 * n + u] + rec[3 * n + u] + bias[3 * n + u])
+        a[u], a[n + u], a[2 * n + u], a[3 * n + u] = i, f, g, o
+        ct = f * c_prev[u] + i * g
+        c[u] = ct
+        h[u] = o * math.tanh(ct)
+
+
+@njit(**JIT)
+def _lstm_cell_backward(a, c_prev, c, dh, dy, add_dy, dc):
+    """One batch row of one step. In: a = gate activations, c_prev, c = c_{t-1}, c_t; dh = gradient
+    reaching h_t from later steps, plus dy when add_dy; dc = gradient reaching c_t from later
+    steps. Out: a = gradients of the gate pre-activations; dc = gradient reaching c_{t-1}."""
+    n = c.shape[0]
+    for u in range(n):
+        g_h = dh[u] + dy[u] if add_dy else dh[u]
+        i, f, g, o = a[u], a[n + u], a[2 * n + u], a[3 * n + u]
+        tc = math.tanh(c[u])
+        g_c = dc[u] + g_h * o * (F(1) - tc * tc)
+        a[u] = g_c * g * i * (F(1) - i)
+        a[n + u] = g_c * c_prev[u] * f * (F(1) - f)
+        a[2 * n + u] = g_c * i * (F(1) - g * g)
+        a[3 * n + u] = g_h * tc * o * (F(1) - o)
+        dc[u] = g_c * f
+
+
+@njit(**JIT_PARALLEL)
+def lstm_forward(x, kernel, recurrent_kernel, bias, x_tm, gates, rec, c, h, y,
+                 return_sequences, par):
+    """LSTM with gates i, f, c, o: c_t = f * c_{t-1} + i * c~, h_t = o * tanh(c_t), h_0 = c_0 = 0.
+
+    Parameters
+    ----------
+    x : T[batch, steps, features]
+    kernel : T[features, 4 units]
+    recurrent_kernel : T[units, 4 units]
+    bias : T[4 units]
+    x_tm : T[steps, batch, features]
+        Workspace: x time-major (kept for backward).
+    gates : T[steps, batch, 4 units]
+        Workspace: gate activations i, f, c~, o (kept for backward).
+    rec : T[batch, 4 units]
+        Workspace: one step's recurrent product (scratch).
+    c, h : T[steps + 1, batch, units]
+        Workspaces: cell states and outputs, c[0] = h[0] = 0 (kept for backward).
+    y : T[batch, steps, units] if return_sequences else T[batch, units]
+        Output, overwritten.
+    return_sequences, par : int
+    """
+    _check_output(y, return_sequences)
+    batch = x.shape[0]
+    _project_inputs(x, kernel, x_tm, gates, par)
+    c[0] = 0
+    h[0] = 0
+    for t in range(x.shape[1]):
+        np.dot(h[t], recurrent_kernel, rec)
+        at, cp, ct, ht = gates[t], c[t], c[t + 1], h[t + 1]
+        if par:
+            for b in prange(batch):
+                _lstm_cell_forward(at[b], rec[b], bias, cp[b], ct[b], ht[b])
+        else:
+            for b in range(batch):
+                _lstm_cell_forward(at[b], rec[b], bias, cp[b], ct[b], ht[b])
+    _write_output(h, y, par)
+
+
+@njit(**JIT_PARALLEL)
+def lstm_backward(kernel, recurrent_kernel, x_tm, gates, c, h, dy, dh, dc, dx, dkernel,
+                  drecurrent, dbias, return_sequences, need_dx, acc, par):
+    """Gradients of lstm_forward by backpropagation through time.
+
+    Parameters
+    ----------
+    kernel, recurrent_kernel : as in lstm_forward
+    x_tm, gates, c, h : the forward workspaces, as forward left them
+        T[steps, batch, features], T[steps, batch, 4 units], T[steps + 1, batch, units] (c, h).
+        gates is overwritten with the gradients of the gate pre-activations; x_tm with the
+        time-major input gradient when need_dx. c and h are only read.
+    dy : T[batch, steps, units] if return_sequences else T[batch, units]
+        Gradient of the output.
+    dh, dc : T[batch, units]
+        Workspaces.
+    dx : T[batch, steps, features]
+        Written (acc 0) or added to (acc 1) when need_dx, else untouched (may be a dummy).
+    dkernel : T[features, 4 units]; drecurrent : T[units, 4 units]; dbias : T[4 units]
+        Overwritten.
+    return_sequences, need_dx, acc, par : int
+    """
+    _check_output(dy, return_sequences)
+    steps, batch = gates.shape[0], gates.shape[1]
+    dh[:, :] = 0
+    dc[:, :] = 0
+    for t in range(steps - 1, -1, -1):
+        add_dy = return_sequences != 0 or t == steps - 1
+        at, cp, ct = gates[t], c[t], c[t + 1]
+        if par:
+            for b in prange(batch):
+                _lstm_cell_backward(at[b], cp[b], ct[b], dh[b], _dy_row(dy, b, t), add_dy, dc[b])
+        else:
+            for b in range(batch):
+                _lstm_cell_backward(at[b], cp[b], ct[b], dh[b], _dy_row(dy, b, t), add_dy, dc[b])
+        if t > 0:
+            np.dot(at, recurrent_kernel.T, dh)
+    _weight_grad(x_tm, gates, dkernel)
+    _weight_grad(h[:steps], gates, drecurrent)
+    _column_sums(gates.reshape(steps * batch, gates.shape[2]), dbias, par)
+    _input_grad(gates, kernel, x_tm, dx, need_dx, acc, par)
+
+
+# ---------------------------------------------------------------------------------------------
+# GRU (reset gate applied after the recurrent product).
+
+
+@njit(**JIT)
+def _gru_cell_forward(a, rec, bias_x, bias_h, h_prev, rh, h):
+    """One batch row of one step. In: a = x_t @ kernel, rec = h_{t-1} @ recurrent_kernel, both
+    T[3 units] with gates z, r, h. Out: a = z, r and the candidate hh; rh = the recurrent part of
+    the candidate (h_{t-1} @ recurrent_kernel_h + recurrent bias_h); h = h_t."""
+    n = h.shape[0]
+    for u in range(n):
+        z = _sigmoid(a[u] + bias_x[u] + rec[u] + bias_h[u])
+        r = _sigmoid(a[n + u] + bias_x[n + u] + rec[n + u] + bias_h[n + u])
+        rhu = rec[2 * n + u] + bias_h[2 * n + u]
+        hh = math.tanh(a[2 * n + u] + bias_x[2 * n + u] + r * rhu)
+        a[u], a[n + u], a[2 * n + u] = z, r, hh
+        rh[u] = rhu
+        h[u] = z * h_prev[u] + (F(1) - z) * hh
+
+
+@njit(**JIT)
+def _gru_cell_backward(a, rh, h_prev, dh, dh_rec, dy, add_dy, da_rec):
+    """One batch row of one step. In: a = z, r, hh; rh and h_prev as forward left them; the
+    gradient reaching h_t is dh + dh_rec (+ dy when add_dy). Out: a = gradients of the input-side
+    pre-activations (x_t @ kernel + bias_x); da_rec = those of the recurrent side
+    (h_{t-1} @ recurrent_kernel + bias_h); dh = the direct part z * g of the gradient reaching
+    h_{t-1} (the caller adds da_rec @ recurrent_kernel^T through dh_rec)."""
+    n = dh.shape[0]
+    for u in range(n):
+        g = dh[u] + dh_rec[u]
+        if add_dy:
+            g += dy[u]
+        z, r, hh = a[u], a[n + u], a[2 * n + u]
+        d_hh = g * (F(1) - z) * (F(1) - hh * hh)
+        d_z = g * (h_prev[u] - hh) * z * (F(1) - z)
+        d_r = d_hh * rh[u] * r * (F(1) - r)
+        a[u], a[n + u], a[2 * n + u] = d_z, d_r, d_hh
+        da_rec[u], da_rec[n + u], da_rec[2 * n + u] = d_z, d_r, d_hh * r
+        dh[u] = g * z
+
+
+@njit(**JIT_PARALLEL)
+def gru_forward(x, kernel, recurrent_kernel, bias, x_tm, gates, rec, rh, h, y,
+                return_sequences, par):
+    """GRU with gates z, r, h, reset after the recurrent product (Keras reset_after=True):
+    z = sigmoid(xz + rz), r = sigmoid(xr + rr), hh = tanh(xh + r * rh),
+    h_t = z * h_{t-1} + (1 - z) * hh, where x* = x_t @ kernel + bias[0] and
+    r* = h_{t-1} @ recurrent_kernel + bias[1]; h_0 = 0.
+
+    Parameters
+    ----------
+    x : T[batch, steps, features]
+    kernel : T[features, 3 units]
+    recurrent_kernel : T[units, 3 units]
+    bias : T[2, 3 units]
+        Row 0 input bias, row 1 recurrent bias.
+    x_tm : T[steps, batch, features]
+        Workspace: x time-major (kept for backward).
+    gates : T[steps, batch, 3 units]
+        Workspace: z, r and the candidate hh (kept for backward).
+    rec : T[batch, 3 units]
+        Workspace: one step's recurrent product (scratch).
+    rh : T[steps, batch, units]
+        Workspace: recurrent part of the candidate, rh (kept for backward).
+    h : T[steps + 1, batch, units]
+        Workspace: states, h[0] = 0 (kept for backward).
+    y : T[batch, steps, units] if return_sequences else T[batch, units]
+        Output, overwritten.
+    return_sequences, par : int
+    """
+    _check_output(y, return_sequences)
+    batch = x.shape[0]
+    _project_inputs(x, kernel, x_tm, gates, par)
+    bias_x, bias_h = bias[0], bias[1]
+    h[0] = 0
+    for t in range(x.shape[1]):
+        np.dot(h[t], recurrent_kernel, rec)
+        at, rht, hp, ht = gates[t], rh[t], h[t], h[t + 1]
+        if par:
+            for b in prange(batch):
+                _gru_cell_forward(at[b], rec[b], bias_x, bias_h, hp[b], rht[b], ht[b])
+        else:
+            for b in range(batch):
+                _gru_cell_forward(at[b], rec[b], bias_x, bias_h, hp[b], rht[b], ht[b])
+    _write_output(h, y, par)
+
+
+@njit(**JIT_PARALLEL)
+def gru_backward(kernel, recurrent_kernel, x_tm, gates, rh, h, dy, da_rec, dh, dh_rec, dx,
+                 dkernel, drecurrent, dbias, return_sequences, need_dx, acc, par):
+    """Gradients of gru_forward by backpropagation through time.
+
+    Parameters
+    ----------
+    kernel, recurrent_kernel : as in gru_forward
+    x_tm, gates, rh, h : the forward workspaces, as forward left them
+        T[steps, batch, features], T[steps, batch, 3 units], T[steps, batch, units],
+        T[steps + 1, batch, units]. gates is overwritten with the gradients of the input-side
+        pre-activations; x_tm with the time-major input gradient when need_dx. rh and h are only
+        read.
+    dy : T[batch, steps, units] if return_sequences else T[batch, units]
+        Gradient of the output.
+    da_rec : T[steps, batch, 3 units]
+        Workspace: gradients of the recurrent-side pre-activations.
+    dh, dh_rec : T[batch, units]
+        Workspaces.
+    dx : T[batch, steps, features]
+        Written (acc 0) or added to (acc 1) when need_dx, else untouched (may be a dummy).
+    dkernel : T[features, 3 units]; drecurrent : T[units, 3 units]; dbias : T[2, 3 units]
+        Overwritten.
+    return_sequences, need_dx, acc, par : int
+    """
+    _check_output(dy, return_sequences)
+    steps, batch = gates.shape[0], gates.shape[1]
+    dh[:, :] = 0
+    dh_rec[:, :] = 0
+    for t in range(steps - 1, -1, -1):
+        add_dy = return_sequences != 0 or t == steps - 1
+        at, rht, hp, drt = gates[t], rh[t], h[t], da_rec[t]
+        if par:
+            for b in prange(batch):
+                _gru_cell_backward(at[b], rht[b], hp[b], dh[b], dh_rec[b], _dy_row(dy, b, t),
+                                   add_dy, drt[b])
+        else:
+            for b in range(batch):
+                _gru_cell_backward(at[b], rht[b], hp[b], dh[b], dh_rec[b], _dy_row(dy, b, t),
+                                   add_dy, drt[b])
+        if t > 0:
+            np.dot(drt, recurrent_kernel.T, dh_rec)
+    _weight_grad(x_tm, gates, dkernel)
+    _weight_grad(h[:steps], da_rec, drecurrent)
+    rows = steps * batch
+    _column_sums(gates.reshape(rows, gates.shape[2]), dbias[0], par)
+    _column_sums(da_rec.reshape(rows, da_rec.shape[2]), dbias[1], par)
+    _input_grad(gates, kernel, x_tm, dx, need_dx, acc, par)

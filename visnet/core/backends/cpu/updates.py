@@ -1,0 +1,109 @@
+"""Optimizer updates over the flat vector of every trainable value, as torch.optim computes them.
+
+h : T[8] holds the step's hyper-parameters, written by visnet.core.optim before each step:
+    lr, then per optimizer (sgd) momentum, nesterov, weight_decay; (adam) beta_1, beta_2,
+    epsilon, weight_decay, bias_correction1, bias_correction2, decoupled; (rmsprop) rho,
+    epsilon, momentum, weight_decay.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .config import JIT, JIT_PARALLEL
+
+F = np.float32
+CHUNK = 4096
+
+
+@njit(**JIT)
+def _sgd_range(w, g, vel, lo, hi, lr, momentum, nesterov, wd):
+    for i in range(lo, hi):
+        d = g[i] + wd * w[i]
+        if momentum != 0:
+            vel[i] = momentum * vel[i] + d
+            d = d + momentum * vel[i] if nesterov else vel[i]
+        w[i] -= lr * d
+
+
+@njit(**JIT_PARALLEL)
+def sgd_update(w, g, vel, h, par):
+    """w, g, vel : T[n]; h = (lr, momentum, nesterov, weight_decay)."""
+    n = w.shape[0]
+    chunks = (n + CHUNK - 1) // CHUNK
+    if par:
+        for c in prange(chunks):
+            _sgd_range(w, g, vel, c * CHUNK, min(n, (c + 1) * CHUNK), h[0], h[1], h[2] != 0, h[3])
+    else:
+        _sgd_range(w, g, vel, 0, n, h[0], h[1], h[2] != 0, h[3])
+
+
+@njit(**JIT)
+def _adam_range(w, g, m, v, lo, hi, lr, b1, b2, eps, wd, bc1, bc2, decoupled):
+    step = lr / bc1
+    root_bc2 = math.sqrt(bc2)
+    for i in range(lo, hi):
+        d = g[i]
+        if decoupled:
+            w[i] *= F(1) - lr * wd
+        else:
+            d += wd * w[i]
+        m[i] = b1 * m[i] + (F(1) - b1) * d
+        v[i] = b2 * v[i] + (F(1) - b2) * d * d
+        w[i] -= step * m[i] / (math.sqrt(v[i]) / root_bc2 + eps)
+
+
+@njit(**JIT_PARALLEL)
+def adam_update(w, g, m, v, h, par):
+    """Adam (decoupled 0) or AdamW (decoupled 1). w, g, m, v : T[n];
+    h = (lr, beta_1, beta_2, epsilon, weight_decay, bias_correction1, bias_correction2,
+    decoupled)."""
+    n = w.shape[0]
+    chunks = (n + CHUNK - 1) // CHUNK
+    if par:
+        for c in prange(chunks):
+            _adam_range(w, g, m, v, c * CHUNK, min(n, (c + 1) * CHUNK), h[0], h[1], h[2], h[3],
+                        h[4], h[5], h[6], h[7] != 0)
+    else:
+        _adam_range(w, g, m, v, 0, n, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7] != 0)
+
+
+@njit(**JIT)
+def _rmsprop_range(w, g, sq, buf, lo, hi, lr, rho, eps, momentum, wd):
+    for i in range(lo, hi):
+        d = g[i] + wd * w[i]
+        sq[i] = rho * sq[i] + (F(1) - rho) * d * d
+        step = d / (math.sqrt(sq[i]) + eps)
+        if momentum != 0:
+            buf[i] = momentum * buf[i] + step
+            step = buf[i]
+        w[i] -= lr * step
+
+
+@njit(**JIT_PARALLEL)
+def rmsprop_update(w, g, sq, buf, h, par):
+    """w, g, sq, buf : T[n]; h = (lr, rho, epsilon, momentum, weight_decay)."""
+    n = w.shape[0]
+    chunks = (n + CHUNK - 1) // CHUNK
+    if par:
+        for c in prange(chunks):
+            _rmsprop_range(w, g, sq, buf, c * CHUNK, min(n, (c + 1) * CHUNK), h[0], h[1], h[2],
+                           h[3], h[4])
+    else:
+        _rmsprop_range(w, g, sq, buf, 0, n, h[0], h[1], h[2], h[3], h[4])
+
+
+@njit(**JIT)
+def clip_by_global_norm(g, max_norm, stats):
+    """Scale g : T[n] so its 2-norm is at most max_norm (as torch's clip_grad_norm_); the norm
+    before clipping goes to stats[0]."""
+    total = g[0] * F(0)
+    for i in range(g.shape[0]):
+        total += g[i] * g[i]
+    norm = math.sqrt(total)
+    stats[0] = norm
+    if max_norm > 0 and norm > max_norm:
+        scale = max_norm / (norm + F(1e-6))
+        for i in range(g.shape[0]):
+            g[i] *= scale

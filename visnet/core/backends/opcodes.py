@@ -1,0 +1,127 @@
+"""The instructions of a compiled plan.
+
+A plan is a few int64 arrays of instructions, one row each: the op code, then the fields listed
+in FIELDS for that op, in that order. Tensors are offsets into one of two flat arenas of one
+dtype: P (parameters, their gradients, optimizer state, constants, statistics; independent of
+the batch size) and W (the batch: inputs, targets, activations, their gradients, workspaces).
+Field names say which: a name ending in "_p" is an offset into P, other tensor names into W.
+Every backend executes the same instructions, so a drawing compiles once for all of them.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+WIDTH = 32
+
+
+class Op(IntEnum):
+    DENSE_FWD = 1
+    DENSE_BWD = 2
+    ACT_FWD = 3
+    ACT_BWD = 4
+    COPY = 5
+    ADD2 = 6
+    CONCAT_FWD = 7
+    CONCAT_BWD = 8
+    DROPOUT_FWD = 9
+    DROPOUT_BWD = 10
+    CONV_FWD = 11
+    CONV_BWD = 12
+    MAXPOOL_FWD = 13
+    MAXPOOL_BWD = 14
+    AVGPOOL_FWD = 15
+    AVGPOOL_BWD = 16
+    GAP_FWD = 17
+    GAP_BWD = 18
+    BN_FWD = 19
+    BN_BWD = 20
+    RNN_FWD = 21
+    RNN_BWD = 22
+    LSTM_FWD = 23
+    LSTM_BWD = 24
+    GRU_FWD = 25
+    GRU_BWD = 26
+    LOSS_CE = 27
+    LOSS_BCE = 28
+    LOSS_MSE = 29
+    CLIP = 30
+    SGD = 31
+    ADAM = 32
+    RMSPROP = 33
+    ZERO = 34
+
+
+FIELDS: dict[Op, tuple[str, ...]] = {
+    Op.DENSE_FWD: ("x", "w_p", "b_p", "z", "y", "rows", "n_in", "n_out", "act", "has_bias",
+                   "par"),
+    Op.DENSE_BWD: ("x", "w_p", "z", "y", "dy", "dz", "dx", "dx_tmp", "dw_p", "db_p", "rows",
+                   "n_in", "n_out", "act", "has_bias", "need_dx", "acc", "par"),
+    Op.ACT_FWD: ("z", "y", "outer", "n", "inner", "code", "par"),
+    Op.ACT_BWD: ("z", "y", "dy", "dz", "outer", "n", "inner", "code", "acc", "par"),
+    Op.COPY: ("src", "dst", "n", "acc", "par"),
+    Op.ADD2: ("a", "b", "y", "n", "par"),
+    Op.CONCAT_FWD: ("x", "y", "rows", "width", "total", "offset", "par"),
+    Op.CONCAT_BWD: ("dy", "dx", "rows", "width", "total", "offset", "acc", "par"),
+    Op.DROPOUT_FWD: ("x", "y", "mask", "n", "rate_p", "seed", "training", "par"),
+    Op.DROPOUT_BWD: ("dy", "mask", "dx", "n", "training", "acc", "par"),
+    Op.CONV_FWD: ("x", "w_p", "b_p", "cols", "out_t", "z", "batch", "channels", "height",
+                  "width", "filters", "kh", "kw", "sh", "sw", "pad_top", "pad_left", "out_h",
+                  "out_w", "has_bias", "par"),
+    Op.CONV_BWD: ("x", "w_p", "dz", "cols", "dz_t", "dx", "dw_p", "db_p", "batch", "channels",
+                  "height", "width", "filters", "kh", "kw", "sh", "sw", "pad_top", "pad_left",
+                  "out_h", "out_w", "has_bias", "need_dx", "acc", "par"),
+    Op.MAXPOOL_FWD: ("x", "y", "batch", "channels", "height", "width", "out_h", "out_w", "ph",
+                     "pw", "sh", "sw", "par"),
+    Op.MAXPOOL_BWD: ("x", "y", "dy", "dx", "batch", "channels", "height", "width", "out_h",
+                     "out_w", "ph", "pw", "sh", "sw", "acc", "par"),
+    Op.AVGPOOL_FWD: ("x", "y", "batch", "channels", "height", "width", "out_h", "out_w", "ph",
+                     "pw", "sh", "sw", "par"),
+    Op.AVGPOOL_BWD: ("dy", "dx", "batch", "channels", "height", "width", "out_h", "out_w", "ph",
+                     "pw", "sh", "sw", "acc", "par"),
+    Op.GAP_FWD: ("x", "y", "batch", "channels", "height", "width", "par"),
+    Op.GAP_BWD: ("dy", "dx", "batch", "channels", "height", "width", "acc", "par"),
+    Op.BN_FWD: ("x", "y", "gamma_p", "beta_p", "mean_p", "var_p", "mean", "invstd", "n", "c",
+                "s", "hyper_p", "training", "par"),
+    Op.BN_BWD: ("x", "dy", "gamma_p", "mean", "invstd", "dx", "dgamma_p", "dbeta_p", "n", "c",
+                "s", "training", "acc", "par"),
+    Op.LOSS_CE: ("logits", "targets", "dlogits", "rows", "classes", "stats_p", "acc"),
+    Op.LOSS_BCE: ("logits", "targets", "dlogits", "n", "stats_p", "acc"),
+    Op.LOSS_MSE: ("pred", "targets", "dpred", "n", "stats_p", "acc"),
+    Op.CLIP: ("g_p", "n", "hyper_p", "stats_p"),
+    Op.SGD: ("w_p", "g_p", "s1_p", "n", "hyper_p", "par"),
+    Op.ADAM: ("w_p", "g_p", "s1_p", "s2_p", "n", "hyper_p", "par"),
+    Op.RMSPROP: ("w_p", "g_p", "s1_p", "s2_p", "n", "hyper_p", "par"),
+    Op.ZERO: ("dst", "n"),
+}
+
+# Recurrent layers: input x, weights, then their own workspaces (named by the kernels), output.
+RECURRENT_WORKSPACES = 6
+for _op, _fwd in ((Op.RNN_FWD, True), (Op.RNN_BWD, False), (Op.LSTM_FWD, True),
+                  (Op.LSTM_BWD, False), (Op.GRU_FWD, True), (Op.GRU_BWD, False)):
+    _ws = tuple(f"ws{i}" for i in range(RECURRENT_WORKSPACES))
+    if _fwd:
+        FIELDS[_op] = ("x", "w_p", "u_p", "b_p", *_ws, "y", "batch", "steps", "features",
+                       "units", "act", "return_sequences", "par")
+    else:
+        FIELDS[_op] = ("x", "w_p", "u_p", *_ws, "dy", "bws0", "bws1", "bws2", "bws3", "dx",
+                       "dw_p", "du_p", "db_p", "batch", "steps", "features", "units", "act",
+                       "return_sequences", "need_dx", "acc", "par")
+
+assert all(len(f) < WIDTH for f in FIELDS.values())
+
+
+def encode(op: Op, **fields: int) -> np.ndarray:
+    """One instruction row; every field of the op must be given."""
+    names = FIELDS[op]
+    missing = set(names) - set(fields)
+    extra = set(fields) - set(names)
+    if missing or extra:
+        raise ValueError(f"{op.name}: missing fields {sorted(missing)}, unknown {sorted(extra)}")
+    row = np.zeros(WIDTH, np.int64)
+    row[0] = int(op)
+    for i, name in enumerate(names, start=1):
+        row[i] = int(fields[name])
+    return row

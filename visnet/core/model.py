@@ -1,0 +1,290 @@
+"""A compiled, trainable network: the Model of the public API.
+
+The Model keeps its parameters in the backend's P arena and a W arena per batch size, and runs the
+compiled programs there. All numbers cross to the host only through the backend, so the same
+Model drives the CPU and the GPU.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from .backends import get_backend
+from .backends.base import Backend
+from .compiler import BatchPlan, Compiled
+from .graph import Graph
+from .initializers import init_graph
+from .optim import Optimizer
+
+MAX_PLANS = 4  # W arenas kept for recent batch sizes (training, last batch, evaluation...)
+PREDICT_BATCH = 256
+
+
+class Model:
+    """Create with visnet.compile(graph, backend=..., seed=...)."""
+
+    def __init__(self, graph: Graph, backend: Backend, seed: int = 0,
+                 optimizer: dict[str, Any] | None = None):
+        self.graph = graph.copy()
+        self.backend = backend
+        self.dtype = np.dtype(getattr(backend, "dtype", np.float32))
+        self.seed = seed
+        self.optimizer = Optimizer(dict(optimizer or self.graph.training.optimizer))
+        self.compiled = Compiled(self.graph, backend.parallel, self.optimizer.type)
+        layout = self.compiled.params
+        self.P = backend.zeros(layout.size)
+        for offset, values in layout.constants.values():
+            backend.write(self.P, offset, values)
+        self._plans: OrderedDict[int, tuple[BatchPlan, Any, dict[str, Any]]] = OrderedDict()
+        self._last: tuple[BatchPlan, Any] | None = None  # the plan and W of the last run
+        self.set_weights(init_graph(self.graph, seed))
+
+    # -- plans -------------------------------------------------------------------------------
+
+    def _planned(self, batch: int, program: str) -> tuple[BatchPlan, Any, Any]:
+        if batch not in self._plans:
+            plan = self.compiled.plan(batch)
+            # Constants of layers (dropout rates...) were laid out while planning.
+            for offset, values in self.compiled.params.constants.values():
+                self.backend.write(self.P, offset, values)
+            self._plans[batch] = (plan, self.backend.zeros(plan.size), {})
+            while len(self._plans) > MAX_PLANS:
+                self._plans.popitem(last=False)
+        self._plans.move_to_end(batch)
+        plan, W, prepared = self._plans[batch]
+        if program not in prepared:
+            prepared[program] = self.backend.prepare(plan.programs[program])
+        return plan, W, prepared[program]
+
+    def _feed(self, plan: BatchPlan, W: Any, x: np.ndarray, y: np.ndarray | None) -> None:
+        self.backend.write(W, plan.inputs.offset, x)
+        if y is not None:
+            self.backend.write(W, plan.targets.offset, self._targets(y, len(x)))
+
+    def _targets(self, y: np.ndarray, n: int) -> np.ndarray:
+        loss = self.compiled.loss
+        want = (n, *loss.target_shape)
+        y = np.asarray(y)
+        out_shape = (n, *self.compiled.shapes[loss.node])
+        if loss.kind == "cross_entropy" and y.shape == out_shape:
+            y = y.argmax(axis=-1)  # one-hot or probabilities: their classes
+        if y.shape != want and y.size == int(np.prod(want)):
+            y = y.reshape(want)
+        if y.shape != want:
+            raise ValueError(f"targets have shape {y.shape} but the {loss.kind} loss needs "
+                             f"{want}" + (" (class indices)" if loss.kind == "cross_entropy"
+                                          else ""))
+        return y.astype(self.dtype)
+
+    def _check_x(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=self.dtype)
+        want = self.compiled.shapes[self.compiled.input_node]
+        if x.shape[1:] != want:
+            raise ValueError(f"inputs have shape {x.shape} but the Input expects (N, "
+                             f"{', '.join(map(str, want))})")
+        return x
+
+    def _run(self, program: str, x: np.ndarray, y: np.ndarray | None = None) -> BatchPlan:
+        plan, W, prog = self._planned(len(x), program)
+        self._feed(plan, W, x, y)
+        self.backend.run(prog, self.P, W, self.optimizer.step)
+        self._last = (plan, W)
+        return plan
+
+    def _stats(self) -> dict[str, float]:
+        loss, correct, count, absolute = self.backend.read(self.P, self.compiled.params.stats,
+                                                           (4,))
+        out = {"loss": float(loss)}
+        if self.compiled.loss.kind == "mse":
+            out["mae"] = float(absolute / max(count, 1))
+        else:
+            out["accuracy"] = float(correct / max(count, 1))
+        return out
+
+    # -- public ------------------------------------------------------------------------------
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        return self.compiled.shapes[self.compiled.loss.node]
+
+    def predict(self, x: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
+        """The output of the layer feeding the loss, for inputs x : (N, *input_shape)."""
+        x = self._check_x(x)
+        parts = []
+        for start in range(0, len(x), batch_size):
+            plan = self._run("infer", x[start:start + batch_size])
+            parts.append(self.backend.read(self._last[1], plan.output.offset, plan.output.shape))
+        if not parts:
+            return np.zeros((0, *self.output_shape), np.float32)
+        return np.concatenate(parts)
+
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """One optimizer step on a batch; returns the batch's loss and accuracy (or MAE)."""
+        x = self._check_x(x)
+        self.backend.write(self.P, self.compiled.params.hyper, self.optimizer.hyper())
+        self.backend.write(self.P, self.compiled.params.clip,
+                           np.array([self.optimizer.clipnorm]))
+        self._run("train", x, y)
+        self.optimizer.step += 1
+        return self._stats()
+
+    def loss_and_grads(self, x: np.ndarray, y: np.ndarray,
+                       training: bool = True) -> tuple[float, dict[str, np.ndarray]]:
+        """The mean loss on a batch and its gradient for every trainable tensor (keyed like the
+        weights). training=False uses dropout's and BatchNorm's inference behaviour."""
+        x = self._check_x(x)
+        self._run("grads" if training else "grads_infer", x, y)
+        return self._stats()["loss"], self.gradients()
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray,
+                 batch_size: int = PREDICT_BATCH) -> dict[str, float]:
+        """Mean loss and accuracy (or MAE) over a dataset, in inference mode."""
+        x = self._check_x(x)
+        totals: dict[str, float] = {}
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            self._run("evaluate", xb, yb)
+            for k, v in self._stats().items():
+                totals[k] = totals.get(k, 0.0) + v * len(xb)
+        return {k: v / max(len(x), 1) for k, v in totals.items()}
+
+    def gradients(self) -> dict[str, np.ndarray]:
+        """The gradients of the last backward pass."""
+        layout = self.compiled.params
+        return {k: self.backend.read(self.P, layout.grad(k).offset, layout.grad(k).shape)
+                for k in layout.trainable}
+
+    def get_weights(self) -> dict[str, np.ndarray]:
+        return {k: self.backend.read(self.P, r.offset, r.shape)
+                for k, r in self.compiled.params.weights.items()}
+
+    def set_weights(self, weights: dict[str, np.ndarray], strict: bool = True) -> None:
+        """Replace weights; strict requires every tensor, otherwise the given ones are set."""
+        layout = self.compiled.params.weights
+        unknown = sorted(set(weights) - set(layout))
+        missing = sorted(set(layout) - set(weights))
+        if unknown or (strict and missing):
+            raise ValueError(f"weights do not fit this network: unknown {unknown[:3]}, "
+                             f"missing {missing[:3]}")
+        for key, value in weights.items():
+            value = np.asarray(value)
+            if value.shape != layout[key].shape:
+                raise ValueError(f"weight {key!r} has shape {value.shape} but the network "
+                                 f"needs {layout[key].shape}")
+            self.backend.write(self.P, layout[key].offset, value)
+
+    # -- optimizer state ---------------------------------------------------------------------
+
+    def get_optimizer_state(self) -> dict[str, Any]:
+        layout = self.compiled.params
+        n = layout.n_trainable
+        return {"config": dict(self.optimizer.config), "step": self.optimizer.step,
+                "slots": [self.backend.read(self.P, off, (n,)) for off in layout.state_offsets]}
+
+    def set_optimizer_state(self, state: dict[str, Any]) -> None:
+        layout = self.compiled.params
+        slots = state["slots"]
+        if len(slots) != 2 or any(np.shape(s) != (layout.n_trainable,) for s in slots):
+            raise ValueError("optimizer state does not fit this network")
+        self.optimizer = Optimizer(dict(state["config"]), int(state["step"]))
+        for off, values in zip(layout.state_offsets, slots):
+            self.backend.write(self.P, off, np.asarray(values, np.float32))
+        if self.optimizer.type != self.compiled.optimizer_type:
+            self._recompile_update()
+
+    def set_optimizer(self, config: dict[str, Any]) -> None:
+        """Change optimizer settings between steps; the state carries on (and restarts only if
+        the type changes)."""
+        old = self.optimizer.type
+        self.optimizer.update_config(**config)
+        if self.optimizer.type != old:
+            for off in self.compiled.params.state_offsets:
+                self.backend.write(self.P, off, np.zeros(self.compiled.params.n_trainable))
+            self._recompile_update()
+
+    def _recompile_update(self) -> None:
+        self.compiled.optimizer_type = self.optimizer.type
+        self._plans.clear()
+
+    # -- what the live panels read -----------------------------------------------------------
+
+    def activations(self, x: np.ndarray | None = None,
+                    nodes: list[str] | None = None) -> dict[str, np.ndarray]:
+        """Outputs of layers for inputs x (inference), or of the last batch run when x is None."""
+        if x is not None:
+            self._run("infer", self._check_x(x))
+        if self._last is None:
+            return {}
+        plan, W = self._last
+        nodes = nodes or list(plan.out)
+        return {n: self.backend.read(W, plan.out[n].offset, plan.out[n].shape)
+                for n in nodes if n in plan.out}
+
+    def gradient_norms(self) -> dict[str, float]:
+        """2-norm of each trainable tensor's gradient after the last backward pass."""
+        return {k: float(np.linalg.norm(g)) for k, g in self.gradients().items()}
+
+    def layer_gradient_norms(self) -> dict[str, float]:
+        """2-norm of each layer's gradient (all its tensors together)."""
+        sums: dict[str, float] = {}
+        for k, g in self.gradients().items():
+            node = k.split("/")[0]
+            sums[node] = sums.get(node, 0.0) + float(np.sum(g.astype(np.float64) ** 2))
+        return {n: s ** 0.5 for n, s in sums.items()}
+
+    def histograms(self, node_id: str, bins: int = 30) -> dict[str, tuple[np.ndarray,
+                                                                          np.ndarray]]:
+        """Histograms (counts, bin edges) of a layer's weights and of their last gradients,
+        keyed "kernel", "kernel.grad", ..."""
+        out = {}
+        grads = self.gradients()
+        for key, w in self.get_weights().items():
+            if key.split("/")[0] != node_id:
+                continue
+            name = key.split("/", 1)[1]
+            out[name] = np.histogram(w, bins=bins)
+            if key in grads:
+                out[f"{name}.grad"] = np.histogram(grads[key], bins=bins)
+        return out
+
+    def dead_relu_fractions(self) -> dict[str, float]:
+        """For each layer ending in a ReLU: the fraction of its units (features, or channels of
+        an image) that gave zero for every sample of the last batch."""
+        acts = self.activations()
+        out = {}
+        for n, a in acts.items():
+            node = self.graph.nodes[n]
+            p = node.resolved_params()
+            if p.get("activation", p.get("fn")) != "relu":
+                continue
+            axes = (0, 2, 3) if a.ndim == 4 else tuple(range(a.ndim - 1))
+            alive = np.any(a > 0, axis=axes)
+            out[n] = float(1.0 - alive.mean())
+        return out
+
+    def first_nonfinite(self) -> str | None:
+        """The first layer, in forward order, whose output or gradient of the last run holds a
+        NaN or an infinity; None when everything was finite."""
+        if self._last is None:
+            return None
+        plan, W = self._last
+        for kind, table in (("output", plan.out), ("gradient", plan.grad)):
+            order = self.compiled.order if kind == "output" else reversed(self.compiled.order)
+            for n in order:
+                if n in table and not np.isfinite(
+                        self.backend.read(W, table[n].offset, table[n].shape)).all():
+                    return n
+        for key, w in self.get_weights().items():
+            if not np.isfinite(w).all():
+                return key.split("/")[0]
+        return None
+
+
+def compile(graph: Graph, backend: str = "cpu", seed: int = 0,
+            optimizer: dict[str, Any] | None = None) -> Model:
+    """Compile a drawing for a backend ("cpu", "serial" or "cuda"). Raises GraphError for an
+    invalid drawing and CompileError when the backend cannot run it."""
+    return Model(graph, get_backend(backend), seed=seed, optimizer=optimizer)

@@ -1,0 +1,139 @@
+"""Optimizers as torch.optim defines them: SGD (momentum, Nesterov), Adam, AdamW, RMSprop;
+L2 weight decay (decoupled for AdamW); clipping by global norm; learning-rate schedules.
+
+The update itself runs in the backend over the flat vector of every trainable value; this module
+keeps the settings and the step count and computes each step's hyper-parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .errors import CompileError
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "sgd": {"lr": 0.01, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0},
+    "adam": {"lr": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8, "weight_decay": 0.0},
+    "adamw": {"lr": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8,
+              "weight_decay": 0.01},
+    "rmsprop": {"lr": 0.001, "rho": 0.99, "epsilon": 1e-8, "momentum": 0.0,
+                "weight_decay": 0.0},
+}
+COMMON = {"clipnorm": None, "schedule": None}
+SCHEDULES = {
+    "constant": {},
+    "step": {"step_size": 1000, "gamma": 0.1},
+    "cosine": {"total_steps": 1000, "min_lr": 0.0},
+}
+HYPER_SIZE = 8
+
+
+@dataclass
+class Optimizer:
+    """An optimizer's settings and progress. ``config`` is the "optimizer" object of a file:
+    {"type": "adam", "lr": 0.001, ...}, with every option left out taking its default."""
+
+    config: dict[str, Any]
+    step: int = 0
+    settings: dict[str, Any] = field(init=False)
+
+    def __post_init__(self):
+        self.settings = resolve(self.config)
+
+    @property
+    def type(self) -> str:
+        return self.settings["type"]
+
+    def update_config(self, **changes: Any) -> None:
+        """Change settings between steps (the learning rate while paused, say); the state and
+        the step count carry on."""
+        self.config = {**self.config, **changes}
+        self.settings = resolve(self.config)
+
+    def learning_rate(self, step: int | None = None) -> float:
+        """The learning rate of a step (0-based), after the schedule."""
+        s = self.settings
+        step = self.step if step is None else step
+        lr = s["lr"]
+        sched = s["schedule"]
+        if sched is None or sched["type"] == "constant":
+            return lr
+        if sched["type"] == "step":
+            return lr * sched["gamma"] ** (step // sched["step_size"])
+        progress = min(step, sched["total_steps"]) / sched["total_steps"]
+        return sched["min_lr"] + 0.5 * (lr - sched["min_lr"]) * (1 + math.cos(math.pi * progress))
+
+    def hyper(self) -> np.ndarray:
+        """The hyper-parameters of the next step, as the update kernels read them."""
+        s = self.settings
+        lr = self.learning_rate()
+        h = np.zeros(HYPER_SIZE, np.float64)
+        if self.type == "sgd":
+            h[:4] = (lr, s["momentum"], float(s["nesterov"]), s["weight_decay"])
+        elif self.type in ("adam", "adamw"):
+            t = self.step + 1
+            h[:8] = (lr, s["beta_1"], s["beta_2"], s["epsilon"], s["weight_decay"],
+                     1 - s["beta_1"] ** t, 1 - s["beta_2"] ** t, float(self.type == "adamw"))
+        else:
+            h[:5] = (lr, s["rho"], s["epsilon"], s["momentum"], s["weight_decay"])
+        return h
+
+    @property
+    def clipnorm(self) -> float:
+        return self.settings["clipnorm"] or 0.0
+
+
+def resolve(config: dict[str, Any]) -> dict[str, Any]:
+    """Defaults overlaid with the given settings, checked; CompileError names a bad one."""
+    kind = config.get("type", "adam")
+    if kind not in DEFAULTS:
+        raise CompileError(f"optimizer type must be one of {', '.join(DEFAULTS)}, not {kind!r}")
+    allowed = {**DEFAULTS[kind], **COMMON}
+    unknown = sorted(set(config) - set(allowed) - {"type"})
+    if unknown:
+        raise CompileError(f"optimizer {kind} has no setting {unknown[0]!r}; its settings are: "
+                           f"{', '.join(allowed)}")
+    s = {**allowed, **config, "type": kind}
+    for key, default in DEFAULTS[kind].items():
+        value = s[key]
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise CompileError(f"optimizer.{key} must be true or false, not {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+                math.isfinite(value) and value >= 0):
+            raise CompileError(f"optimizer.{key} must be a number >= 0, not {value!r}")
+    if s["lr"] <= 0:
+        raise CompileError(f"optimizer.lr must be above 0, not {s['lr']!r}")
+    for key in ("beta_1", "beta_2", "rho"):
+        if key in s and not 0 <= s[key] < 1:
+            raise CompileError(f"optimizer.{key} must be in [0, 1), not {s[key]!r}")
+    if s["clipnorm"] is not None and (isinstance(s["clipnorm"], bool) or not isinstance(
+            s["clipnorm"], (int, float)) or not s["clipnorm"] > 0):
+        raise CompileError(f"optimizer.clipnorm must be a number above 0, not {s['clipnorm']!r}")
+    if s["schedule"] is not None:
+        s["schedule"] = _resolve_schedule(s["schedule"])
+    return s
+
+
+def _resolve_schedule(sched: Any) -> dict[str, Any]:
+    if isinstance(sched, str):
+        sched = {"type": sched}
+    if not isinstance(sched, dict) or sched.get("type") not in SCHEDULES:
+        raise CompileError(f"optimizer.schedule must be one of {', '.join(SCHEDULES)} (or "
+                           f"{{\"type\": ...}} with its settings), not {sched!r}")
+    defaults = SCHEDULES[sched["type"]]
+    unknown = sorted(set(sched) - set(defaults) - {"type"})
+    if unknown:
+        raise CompileError(f"schedule {sched['type']} has no setting {unknown[0]!r}")
+    out = {**defaults, **sched}
+    for key in defaults:
+        if isinstance(out[key], bool) or not isinstance(out[key], (int, float)) or out[key] < 0:
+            raise CompileError(f"schedule.{key} must be a number >= 0, not {out[key]!r}")
+    for key in ("step_size", "total_steps"):
+        if key in out and out[key] < 1:
+            raise CompileError(f"schedule.{key} must be at least 1, not {out[key]!r}")
+    return out
