@@ -17,6 +17,9 @@ Workspaces (:func:`conv2d_workspaces`): ``cols`` is written by the forward and m
 the backward of the same step, which reads it for ``dw`` and then overwrites it with the column
 gradient. ``out_t`` is scratch of the forward only and ``dz_t`` scratch of the backward only, so
 the two may share memory.
+
+Loop indices from ``prange`` are unsigned; helpers get ``np.int64(index)`` so that each compiles
+once for the serial and the parallel loop.
 """
 
 import numpy as np
@@ -87,7 +90,7 @@ def _im2col(x, cols, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, par):
     rows = cols.shape[0]
     if par:
         for r in prange(rows):
-            _im2col_row(x, cols, r, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w)
+            _im2col_row(x, cols, np.int64(r), kh, kw, sh, sw, pad_top, pad_left, out_h, out_w)
     else:
         for r in range(rows):
             _im2col_row(x, cols, r, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w)
@@ -132,7 +135,8 @@ def _col2im(cols, dx, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc, par)
     planes = dx.shape[0] * dx.shape[1]
     if par:
         for k in prange(planes):
-            _col2im_one(cols, dx, k, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc)
+            _col2im_one(cols, dx, np.int64(k), kh, kw, sh, sw, pad_top, pad_left, out_h, out_w,
+                        acc)
     else:
         for k in range(planes):
             _col2im_one(cols, dx, k, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc)
@@ -187,7 +191,7 @@ def conv2d_forward(x, w, b, cols, out_t, z, kh, kw, sh, sw, pad_top, pad_left, h
     planes = z.shape[0] * filters
     if par:
         for k in prange(planes):
-            _scatter_output_plane(out_t, b, z, k, has_bias)
+            _scatter_output_plane(out_t, b, z, np.int64(k), has_bias)
     else:
         for k in range(planes):
             _scatter_output_plane(out_t, b, z, k, has_bias)
@@ -245,7 +249,7 @@ def conv2d_backward(x, w, dz, cols, dz_t, dx, dw, db, kh, kw, sh, sw, pad_top, p
     filters = w.shape[0]
     if par:
         for f in prange(filters):
-            _gather_grad_row(dz, dz_t, db, f, has_bias)
+            _gather_grad_row(dz, dz_t, db, np.int64(f), has_bias)
     else:
         for f in range(filters):
             _gather_grad_row(dz, dz_t, db, f, has_bias)

@@ -13,6 +13,7 @@ uses the running statistics and leaves them alone.
 Workspaces (:func:`batchnorm_workspaces`): ``mean`` and ``invstd`` are written by the forward
 (batch or running statistics, whichever it used) and read, not changed, by the backward of the
 same step. T is float32 when training and float64 in gradient checks; the same kernel serves both.
+Loop indices from ``prange`` are unsigned; helpers get ``np.int64(k)`` so each compiles once.
 """
 
 import math
@@ -96,7 +97,7 @@ def batchnorm_forward(x, y, gamma, beta, moving_mean, moving_var, mean, invstd,
     if par:
         for k in prange(channels):
             _channel_forward(x, y, gamma, beta, moving_mean, moving_var, mean, invstd,
-                             momentum, eps, training, k)
+                             momentum, eps, training, np.int64(k))
     else:
         for k in range(channels):
             _channel_forward(x, y, gamma, beta, moving_mean, moving_var, mean, invstd,
@@ -160,7 +161,8 @@ def batchnorm_backward(x, dy, gamma, mean, invstd, dx, dgamma, dbeta, training, 
     channels = x.shape[1]
     if par:
         for k in prange(channels):
-            _channel_backward(x, dy, gamma, mean, invstd, dx, dgamma, dbeta, training, acc, k)
+            _channel_backward(x, dy, gamma, mean, invstd, dx, dgamma, dbeta, training, acc,
+                              np.int64(k))
     else:
         for k in range(channels):
             _channel_backward(x, dy, gamma, mean, invstd, dx, dgamma, dbeta, training, acc, k)

@@ -1,6 +1,7 @@
 """2-D pooling in NCHW layout: max, average and global average.
 
-Valid pooling only (no padding): ``out_h = (height - ph)//sh + 1``, ``out_w = (width - pw)//sw + 1``.
+Valid pooling only (no padding): ``out_h = (height - ph)//sh + 1`` and
+``out_w = (width - pw)//sw + 1``.
 Windows may overlap (strides smaller than the pool). Every kernel works plane by plane, one
 (sample, channel) plane per loop iteration, so parallel iterations never write the same element.
 T is float32 when training and float64 in gradient checks; the same kernel serves both.

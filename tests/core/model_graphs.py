@@ -1,0 +1,83 @@
+"""Small drawings used by the training-core tests, one per situation worth checking."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from visnet import Graph
+
+
+def chain(input_shape, *specs, loss="cross_entropy"):
+    """Input -> each (type, params) in turn -> Loss."""
+    g = Graph()
+    prev = g.add("Input", shape=list(input_shape))
+    for type_name, params in specs:
+        node = g.add(type_name, **params)
+        g.connect(prev, node)
+        prev = node
+    g.connect(prev, g.add("Loss", kind=loss))
+    return g
+
+
+def merge(kind, **params):
+    """Input (6,) -> a: Dense relu -> b: Dense; merge(a, b) -> Activation -> Dense 3 -> CE."""
+    g = Graph()
+    x = g.add("Input", shape=[6])
+    a = g.add("Dense", units=6, activation="relu")
+    b = g.add("Dense", units=6, activation="tanh")
+    m = g.add(kind, **params)
+    act = g.add("Activation", fn="sigmoid")
+    out = g.add("Dense", units=3)
+    loss = g.add("Loss")
+    for s, d in ((x, a), (a, b), (a, m), (b, m), (m, act), (act, out), (out, loss)):
+        g.connect(s, d)
+    return g
+
+
+def targets_for(graph, batch, rng):
+    """Random targets of the right kind for the graph's loss."""
+    shapes = graph.infer_shapes()
+    loss = next(n for n in graph.nodes if graph.nodes[n].type == "Loss")
+    feed = graph.inputs_of(loss)[0].src
+    kind = graph.nodes[loss].resolved_params()["kind"]
+    shape = shapes[feed]
+    if kind == "cross_entropy":
+        return rng.integers(0, shape[-1], size=(batch, *shape[:-1])).astype(np.float32)
+    if kind == "binary_cross_entropy":
+        return (rng.random((batch, *shape)) > 0.5).astype(np.float32)
+    return rng.standard_normal((batch, *shape)).astype(np.float32)
+
+
+DENSE_GRAPHS = {
+    "mlp_relu_gelu": lambda: chain([6], ("Dense", {"units": 8, "activation": "relu"}),
+                                   ("Dense", {"units": 5, "activation": "gelu"}),
+                                   ("Dense", {"units": 4})),
+    "mlp_softmax_fused": lambda: chain([5], ("Dense", {"units": 7, "activation": "leaky_relu"}),
+                                       ("Dense", {"units": 4, "activation": "softmax"})),
+    "activation_softmax_fused": lambda: chain([5], ("Dense", {"units": 4}),
+                                              ("Activation", {"fn": "softmax"})),
+    "softmax_inside": lambda: chain([5], ("Dense", {"units": 6, "activation": "softmax"}),
+                                    ("Dense", {"units": 3})),
+    "bce_sigmoid_fused": lambda: chain([4], ("Dense", {"units": 6, "activation": "tanh"}),
+                                       ("Dense", {"units": 1, "activation": "sigmoid"}),
+                                       loss="binary_cross_entropy"),
+    "bce_logits": lambda: chain([4], ("Dense", {"units": 3, "use_bias": False}),
+                                loss="binary_cross_entropy"),
+    "mse": lambda: chain([5], ("Dense", {"units": 7, "activation": "sigmoid"}),
+                         ("Dense", {"units": 2}), loss="mse"),
+    "dropout": lambda: chain([5], ("Dense", {"units": 8, "activation": "relu"}),
+                             ("Dropout", {"rate": 0.4}), ("Dense", {"units": 3})),
+    "sequence_dense": lambda: chain([4, 3], ("Dense", {"units": 5, "activation": "relu"}),
+                                    ("Dense", {"units": 6})),
+    "sequence_mse": lambda: chain([4, 3], ("Dense", {"units": 2, "activation": "tanh"}),
+                                  loss="mse"),
+    "add": lambda: merge("Add"),
+    "concatenate": lambda: merge("Concatenate", axis=-1),
+    "reshape_flatten": lambda: chain([12], ("Reshape", {"target_shape": [3, 4]}),
+                                     ("Dense", {"units": 2, "activation": "relu"}),
+                                     ("Flatten", {}), ("Dense", {"units": 3})),
+    "activations": lambda: chain([5], ("Activation", {"fn": "tanh"}), ("Dense", {"units": 6}),
+                                 ("Activation", {"fn": "gelu"}), ("Dense", {"units": 6}),
+                                 ("Activation", {"fn": "leaky_relu"}),
+                                 ("Dense", {"units": 3})),
+}

@@ -1,0 +1,163 @@
+"""An independent reference: the same drawing computed with PyTorch autograd, written from the
+layer definitions (Keras conventions), not from VisNet's kernels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from visnet.core import layers
+
+ACT = {
+    "linear": lambda t: t,
+    "relu": torch.relu,
+    "leaky_relu": lambda t: F.leaky_relu(t, layers.LEAKY_RELU_SLOPE),
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "gelu": F.gelu,
+}
+
+
+def activation(t: torch.Tensor, name: str, image: bool = False) -> torch.Tensor:
+    if name == "softmax":
+        return torch.softmax(t, dim=1 if image else -1)
+    return ACT[name](t)
+
+
+def _same_pad(size, k, s):
+    out = -(-size // s)
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv2d(x, w, b, p):
+    kh, kw = layers.pair(p["kernel_size"])
+    sh, sw = layers.pair(p["strides"])
+    if p["padding"] == "same":
+        top, bottom = _same_pad(x.shape[2], kh, sh)
+        left, right = _same_pad(x.shape[3], kw, sw)
+        x = F.pad(x, (left, right, top, bottom))
+    return F.conv2d(x, w, b, stride=(sh, sw))
+
+
+def rnn(x, w, u, b, p, kind):
+    batch, steps, _ = x.shape
+    units = p["units"]
+    h = x.new_zeros(batch, units)
+    c = x.new_zeros(batch, units)
+    outs = []
+    for t in range(steps):
+        xt = x[:, t]
+        if kind == "SimpleRNN":
+            h = activation(xt @ w + h @ u + b, p["activation"])
+        elif kind == "LSTM":
+            a = xt @ w + h @ u + b
+            i, f, g, o = a.split(units, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+        else:  # GRU, reset gate after the recurrent product
+            xz, xr, xh = (xt @ w + b[0]).split(units, dim=1)
+            rz, rr, rh = (h @ u + b[1]).split(units, dim=1)
+            z = torch.sigmoid(xz + rz)
+            r = torch.sigmoid(xr + rr)
+            hh = torch.tanh(xh + r * rh)
+            h = z * h + (1 - z) * hh
+        outs.append(h)
+    return torch.stack(outs, dim=1) if p["return_sequences"] else h
+
+
+def batchnorm(x, gamma, beta, mean, var, p, training):
+    if x.dim() == 4:
+        view = x
+    else:  # features on the last axis
+        view = x.reshape(-1, x.shape[-1])
+    y = F.batch_norm(view, mean.clone(), var.clone(), gamma, beta, training=training,
+                     eps=p["epsilon"])
+    return y.reshape(x.shape)
+
+
+def forward(graph, weights, x, training=True):
+    """Outputs of every node (torch tensors) for inputs x, with weights as torch leaf tensors."""
+    out = {}
+    for n in graph.topological_order():
+        node = graph.nodes[n]
+        p = node.resolved_params()
+        t = node.type
+        ins = [out[e.src] for e in graph.inputs_of(n)]
+        W = lambda name: weights[f"{n}/{name}"]  # noqa: E731
+        if t == "Input":
+            y = x
+        elif t == "Dense":
+            y = ins[0] @ W("kernel") + (W("bias") if p["use_bias"] else 0)
+            y = activation(y, p["activation"])
+        elif t == "Conv2D":
+            y = conv2d(ins[0], W("kernel"), W("bias") if p["use_bias"] else None, p)
+            y = activation(y, p["activation"], image=True)
+        elif t == "MaxPool2D":
+            s = p["strides"] if p["strides"] is not None else p["pool_size"]
+            y = F.max_pool2d(ins[0], layers.pair(p["pool_size"]), layers.pair(s))
+        elif t == "AvgPool2D":
+            s = p["strides"] if p["strides"] is not None else p["pool_size"]
+            y = F.avg_pool2d(ins[0], layers.pair(p["pool_size"]), layers.pair(s))
+        elif t == "GlobalAvgPool2D":
+            y = ins[0].mean(dim=(2, 3))
+        elif t == "Flatten":
+            y = ins[0].reshape(ins[0].shape[0], -1)
+        elif t == "Reshape":
+            y = ins[0].reshape(ins[0].shape[0], *p["target_shape"])
+        elif t == "Dropout":
+            assert not training or p["rate"] == 0, "the reference knows dropout only at inference"
+            y = ins[0]
+        elif t == "BatchNorm":
+            y = batchnorm(ins[0], W("gamma"), W("beta"), W("moving_mean"),
+                          W("moving_variance"), p, training)
+        elif t == "Activation":
+            y = activation(ins[0], p["fn"], image=ins[0].dim() == 4)
+        elif t in ("SimpleRNN", "LSTM", "GRU"):
+            y = rnn(ins[0], W("kernel"), W("recurrent_kernel"), W("bias"), p, t)
+        elif t == "Add":
+            y = sum(ins[1:], ins[0])
+        elif t == "Concatenate":
+            y = torch.cat(ins, dim=p["axis"])
+        elif t == "Loss":
+            continue
+        out[n] = y
+    return out
+
+
+def loss_and_grads(graph, weights, x, y, training=True):
+    """(loss, {key: grad}) in float64 with torch autograd."""
+    tw = {k: torch.tensor(np.asarray(v, np.float64), requires_grad=True) for k, v in
+          weights.items()}
+    frozen = {"moving_mean", "moving_variance"}
+    out = forward(graph, tw, torch.tensor(np.asarray(x, np.float64)), training)
+    loss_id = next(n for n in graph.nodes if graph.nodes[n].type == "Loss")
+    feed = graph.inputs_of(loss_id)[0].src
+    kind = graph.nodes[loss_id].resolved_params()["kind"]
+    pred = out[feed]
+    node = graph.nodes[feed]
+    p = node.resolved_params()
+    act = p.get("activation", p.get("fn"))
+    target = torch.tensor(np.asarray(y, np.float64))
+    if kind == "cross_entropy":
+        logp = torch.log_softmax(pred, -1) if act != "softmax" else torch.log(pred)
+        classes = pred.shape[-1]
+        loss = F.nll_loss(logp.reshape(-1, classes), target.reshape(-1).long())
+    elif kind == "binary_cross_entropy":
+        if act == "sigmoid":
+            loss = F.binary_cross_entropy(pred, target.reshape(pred.shape))
+        else:
+            loss = F.binary_cross_entropy_with_logits(pred, target.reshape(pred.shape))
+    else:
+        loss = F.mse_loss(pred, target.reshape(pred.shape))
+    loss.backward()
+    grads = {k: v.grad.numpy() for k, v in tw.items()
+             if k.split("/")[1] not in frozen and v.grad is not None}
+    return float(loss.detach()), grads, {k: v.detach().numpy() for k, v in out.items()}
+
+
+def numel(shape):
+    return math.prod(shape)
