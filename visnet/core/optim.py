@@ -103,16 +103,14 @@ def resolve(config: dict[str, Any]) -> dict[str, Any]:
         if isinstance(default, bool):
             if not isinstance(value, bool):
                 raise CompileError(f"optimizer.{key} must be true or false, not {value!r}")
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-                math.isfinite(value) and value >= 0):
+        elif not _finite_number(value) or value < 0:
             raise CompileError(f"optimizer.{key} must be a number >= 0, not {value!r}")
-    if s["lr"] <= 0:
-        raise CompileError(f"optimizer.lr must be above 0, not {s['lr']!r}")
+    if not 0 < s["lr"] <= 10:
+        raise CompileError(f"optimizer.lr must be a number in (0, 10], not {s['lr']!r}")
     for key in ("beta_1", "beta_2", "rho"):
         if key in s and not 0 <= s[key] < 1:
             raise CompileError(f"optimizer.{key} must be in [0, 1), not {s[key]!r}")
-    if s["clipnorm"] is not None and (isinstance(s["clipnorm"], bool) or not isinstance(
-            s["clipnorm"], (int, float)) or not s["clipnorm"] > 0):
+    if s["clipnorm"] is not None and (not _finite_number(s["clipnorm"]) or s["clipnorm"] <= 0):
         raise CompileError(f"optimizer.clipnorm must be a number above 0, not {s['clipnorm']!r}")
     if s["schedule"] is not None:
         s["schedule"] = _resolve_schedule(s["schedule"])
@@ -131,9 +129,18 @@ def _resolve_schedule(sched: Any) -> dict[str, Any]:
         raise CompileError(f"schedule {sched['type']} has no setting {unknown[0]!r}")
     out = {**defaults, **sched}
     for key in defaults:
-        if isinstance(out[key], bool) or not isinstance(out[key], (int, float)) or out[key] < 0:
+        if not _finite_number(out[key]) or out[key] < 0:
             raise CompileError(f"schedule.{key} must be a number >= 0, not {out[key]!r}")
     for key in ("step_size", "total_steps"):
         if key in out and out[key] < 1:
             raise CompileError(f"schedule.{key} must be at least 1, not {out[key]!r}")
     return out
+
+
+def _finite_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
+from .errors import CompileError
+from .optim import DEFAULTS
+from .optim import resolve as resolve_optimizer
+
+OPTIMIZERS = tuple(DEFAULTS)
 BACKENDS = ("cpu", "serial", "cuda")
 
 
@@ -57,14 +60,10 @@ def check_settings(d: dict[str, Any]) -> None:
     if opt.get("type") not in OPTIMIZERS:
         raise ValueError(f"optimizer.type must be one of {', '.join(OPTIMIZERS)}, "
                          f"not {opt.get('type')!r}")
-    lr = opt.get("lr", 0.001)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr <= 10 or not (
-            math.isfinite(lr)):
-        raise ValueError(f"optimizer.lr must be a number in (0, 10], not {lr!r}")
-    for key, value in opt.items():
-        if key != "type" and not (value is None or isinstance(value, (bool, int, float, str))):
-            raise ValueError(f"optimizer.{key} must be a number, true/false or text, "
-                             f"not {value!r}")
+    try:
+        resolve_optimizer(opt)
+    except CompileError as exc:
+        raise ValueError(str(exc)) from None
     _positive_int("batch_size", d["batch_size"], 65536)
     _positive_int("epochs", d["epochs"], 1_000_000)
     seed = d["seed"]
