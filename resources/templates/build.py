@@ -34,9 +34,9 @@ def settings(lr, batch_size, epochs, optimizer="adam"):
 
 
 def spiral_mlp():
-    g = Graph(settings(0.03, 16, 60), "spiral")
-    chain(g, ("Input", {"shape": [2]}), ("Dense", {"units": 16, "activation": "tanh"}),
-          ("Dense", {"units": 16, "activation": "tanh"}), ("Dense", {"units": 1}),
+    g = Graph(settings(0.01, 16, 60), "spiral")
+    chain(g, ("Input", {"shape": [2]}), ("Dense", {"units": 32, "activation": "relu"}),
+          ("Dense", {"units": 32, "activation": "relu"}), ("Dense", {"units": 1}),
           ("Loss", {"kind": "binary_cross_entropy"}))
     return g
 

@@ -81,3 +81,49 @@ DENSE_GRAPHS = {
                                  ("Activation", {"fn": "leaky_relu"}),
                                  ("Dense", {"units": 3})),
 }
+
+
+CONV_GRAPHS = {
+    "cnn_pools_same_valid": lambda: chain(
+        [2, 9, 8],
+        ("Conv2D", {"filters": 3, "kernel_size": 3, "padding": "same", "activation": "relu"}),
+        ("MaxPool2D", {"pool_size": 2}),
+        ("Conv2D", {"filters": 4, "kernel_size": [2, 3], "strides": [1, 1], "activation": "tanh"}),
+        ("AvgPool2D", {"pool_size": 2, "strides": 1}),
+        ("Flatten", {}), ("Dense", {"units": 3})),
+    "conv_same_stride2_gap": lambda: chain(
+        [1, 7, 7],
+        ("Conv2D", {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same"}),
+        ("Conv2D", {"filters": 5, "kernel_size": 2, "padding": "same", "use_bias": False,
+                    "activation": "gelu"}),
+        ("GlobalAvgPool2D", {}), ("Dense", {"units": 3})),
+    "batchnorm_images": lambda: chain(
+        [2, 5, 5],
+        ("Conv2D", {"filters": 3, "kernel_size": 3}), ("BatchNorm", {"momentum": 0.9}),
+        ("Activation", {"fn": "relu"}), ("Flatten", {}), ("Dense", {"units": 2}),
+        loss="mse"),
+    "batchnorm_flat_first": lambda: chain(
+        [6], ("BatchNorm", {"epsilon": 0.01}), ("Dense", {"units": 5, "activation": "relu"}),
+        ("BatchNorm", {}), ("Dense", {"units": 3})),
+    "softmax_over_channels": lambda: chain(
+        [2, 4, 4], ("Conv2D", {"filters": 3, "kernel_size": 1, "activation": "softmax"}),
+        ("Flatten", {}), ("Dense", {"units": 1}), loss="binary_cross_entropy"),
+    "residual_conv": lambda: _residual_conv(),
+}
+
+
+def _residual_conv():
+    g = Graph()
+    x = g.add("Input", shape=[1, 6, 6])
+    a = g.add("Conv2D", filters=3, kernel_size=3, padding="same", activation="relu")
+    b = g.add("Conv2D", filters=3, kernel_size=3, padding="same")
+    bn = g.add("BatchNorm")
+    add = g.add("Add")
+    cat = g.add("Concatenate", axis=1)
+    pool = g.add("GlobalAvgPool2D")
+    out = g.add("Dense", units=4)
+    loss = g.add("Loss")
+    for s, d in ((x, a), (a, b), (b, bn), (a, add), (bn, add), (add, cat), (a, cat), (cat, pool),
+                 (pool, out), (out, loss)):
+        g.connect(s, d)
+    return g

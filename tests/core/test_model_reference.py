@@ -9,10 +9,11 @@ from visnet.core.initializers import init_graph
 from visnet.core.model import Model, compile
 
 import torch_reference as ref
-from model_graphs import DENSE_GRAPHS, targets_for
+from model_graphs import CONV_GRAPHS, DENSE_GRAPHS, targets_for
 
 BATCH = 5
-CASES = [pytest.param(name, make, id=name) for name, make in DENSE_GRAPHS.items()]
+CASES = [pytest.param(name, make, id=name)
+         for name, make in {**DENSE_GRAPHS, **CONV_GRAPHS}.items()]
 
 
 def data(graph, seed=0):

@@ -74,7 +74,8 @@ def batchnorm(x, gamma, beta, mean, var, p, training):
         view = x
     else:  # features on the last axis
         view = x.reshape(-1, x.shape[-1])
-    y = F.batch_norm(view, mean.clone(), var.clone(), gamma, beta, training=training,
+    y = F.batch_norm(view, mean.detach().clone(), var.detach().clone(), gamma, beta,
+                     training=training,
                      eps=p["epsilon"])
     return y.reshape(x.shape)
 

@@ -22,6 +22,7 @@ import numpy as np
 from . import layers
 from .backends.cpu.activations import LINEAR, SIGMOID, SOFTMAX
 from .backends.cpu.config import PARALLEL_MIN_WORK
+from .backends.cpu.conv import conv2d_geometry
 from .backends.opcodes import WIDTH, Op, encode
 from .errors import CompileError
 from .graph import Graph
@@ -79,18 +80,26 @@ class ParamLayout:
         self.stats = arena.take((STATS_SIZE,)).offset
         self.grad_norm = arena.take((1,)).offset
         self._arena = arena
-        self.constants: dict[str, np.ndarray] = {}
+        # Constants the kernels read: dropout rates, BatchNorm momentum and epsilon.
+        self.constants: dict[str, tuple[int, np.ndarray]] = {}
+        for node_id in order:
+            node = graph.nodes[node_id]
+            p = node.resolved_params()
+            if node.type == "Dropout":
+                self._constant(f"{node_id}/rate", [p["rate"]])
+            elif node.type == "BatchNorm":
+                self._constant(f"{node_id}/bn", [p["momentum"], p["epsilon"]])
 
     def grad(self, key: str) -> Region:
         w = self.weights[key]
         return Region(self.grads_offset + w.offset, w.shape)
 
-    def constant(self, name: str, values) -> int:
-        """Room for constants a kernel reads (dropout rate, BatchNorm momentum and epsilon)."""
+    def _constant(self, name: str, values) -> None:
         values = np.asarray(values, np.float64).reshape(-1)
-        offset = self._arena.take(values.shape).offset
-        self.constants[name] = (offset, values)
-        return offset
+        self.constants[name] = (self._arena.take(values.shape).offset, values)
+
+    def constant(self, name: str) -> int:
+        return self.constants[name][0]
 
     @property
     def size(self) -> int:
@@ -281,7 +290,27 @@ class _Planner:
             _, ch, _ = self._bn_view(n)
             buf["mean"] = self.take(ch)
             buf["invstd"] = self.take(ch)
+            if n in self.plan.grad and not c.flows[self.g.inputs_of(n)[0].src]:
+                buf["dx_scratch"] = self.take(B, *shape)
         return buf
+
+    def _conv_geometry(self, n: str, p: dict) -> dict:
+        ch, h, w = self.c.input_shapes[n][0]
+        kh, kw = layers.pair(p["kernel_size"])
+        sh, sw = layers.pair(p["strides"])
+        oh, ow, top, left = conv2d_geometry(h, w, kh, kw, sh, sw, p["padding"])
+        fields = dict(batch=self.batch, channels=ch, height=h, width=w, filters=p["filters"],
+                      kh=kh, kw=kw, sh=sh, sw=sw, pad_top=top, pad_left=left, out_h=oh,
+                      out_w=ow)
+        return {"fields": fields, "work": self.batch * oh * ow * ch * kh * kw * p["filters"]}
+
+    def _pool_fields(self, n: str, p: dict) -> dict:
+        ch, h, w = self.c.input_shapes[n][0]
+        _, oh, ow = self.c.shapes[n]
+        ph, pw = layers.pair(p["pool_size"])
+        sh, sw = layers.pair(p["strides"] if p["strides"] is not None else p["pool_size"])
+        return dict(batch=self.batch, channels=ch, height=h, width=w, out_h=oh, out_w=ow,
+                    ph=ph, pw=pw, sh=sh, sw=sw)
 
     def _bn_view(self, n: str) -> tuple[int, int, int]:
         shape = self.c.shapes[n]
@@ -332,7 +361,7 @@ class _Planner:
         if t == "Dropout":
             return [encode(Op.DROPOUT_FWD, x=src[0].offset, y=out.offset,
                            mask=buf["mask"].offset, n=out.size,
-                           rate_p=P.constant(f"{n}/rate", [p["rate"]]), seed=c._seeds[n],
+                           rate_p=P.constant(f"{n}/rate"), seed=c._seeds[n],
                            training=training, par=c.par(out.size * 4))]
         if t == "Add":
             ops = [encode(Op.ADD2, a=src[0].offset, b=src[1].offset, y=out.offset, n=out.size,
@@ -342,6 +371,38 @@ class _Planner:
             return ops
         if t == "Concatenate":
             return self._concat(n, p, forward=True)
+        if t == "Conv2D":
+            g = self._conv_geometry(n, p)
+            has_bias = int(p["use_bias"])
+            ops = [encode(Op.CONV_FWD, x=src[0].offset, w_p=P.weights[f"{n}/kernel"].offset,
+                          b_p=P.weights[f"{n}/bias"].offset if has_bias else 0,
+                          cols=buf["cols"].offset, out_t=buf["out_t"].offset,
+                          z=buf["z"].offset, has_bias=has_bias, par=c.par(g["work"]),
+                          **g["fields"])]
+            if p["activation"] != "linear":
+                o, m, inner = self._act_view(shape)
+                ops.append(encode(Op.ACT_FWD, z=buf["z"].offset, y=out.offset, outer=o, n=m,
+                                  inner=inner, code=ACT_CODES[p["activation"]],
+                                  par=c.par(out.size * 8)))
+            return ops
+        if t in ("MaxPool2D", "AvgPool2D"):
+            op = Op.MAXPOOL_FWD if t == "MaxPool2D" else Op.AVGPOOL_FWD
+            return [encode(op, x=src[0].offset, y=out.offset, par=c.par(src[0].size),
+                           **self._pool_fields(n, p))]
+        if t == "GlobalAvgPool2D":
+            ch, h, w = c.input_shapes[n][0]
+            return [encode(Op.GAP_FWD, x=src[0].offset, y=out.offset, batch=B, channels=ch,
+                           height=h, width=w, par=c.par(src[0].size))]
+        if t == "BatchNorm":
+            rows, ch, s = self._bn_view(n)
+            return [encode(Op.BN_FWD, x=src[0].offset, y=out.offset,
+                           gamma_p=P.weights[f"{n}/gamma"].offset,
+                           beta_p=P.weights[f"{n}/beta"].offset,
+                           mean_p=P.weights[f"{n}/moving_mean"].offset,
+                           var_p=P.weights[f"{n}/moving_variance"].offset,
+                           mean=buf["mean"].offset, invstd=buf["invstd"].offset, n=rows, c=ch,
+                           s=s, hyper_p=P.constant(f"{n}/bn"),
+                           training=training, par=c.par(out.size * 4))]
         raise CompileError(f"{node.label}: the {self.c.parallel and 'cpu' or 'serial'} backend "
                            f"cannot run {t} layers yet")
 
@@ -459,6 +520,50 @@ class _Planner:
                     for e, wants in zip(edges, wants_dx) if wants]
         if t == "Concatenate":
             return self._concat(n, p, forward=False)
+        if t == "Conv2D":
+            ops = []
+            if p["activation"] != "linear":
+                o, m, inner = self._act_view(c.shapes[n])
+                ops.append(encode(Op.ACT_BWD, z=buf["z"].offset, y=plan.out[n].offset,
+                                  dy=dy.offset, dz=buf["dz"].offset, outer=o, n=m, inner=inner,
+                                  code=ACT_CODES[p["activation"]], acc=0,
+                                  par=c.par(dy.size * 8)))
+            g = self._conv_geometry(n, p)
+            has_bias = int(p["use_bias"])
+            need_dx = int(wants_dx[0])
+            ops.append(encode(Op.CONV_BWD, x=x.offset, w_p=P.weights[f"{n}/kernel"].offset,
+                              dz=buf["dz"].offset, cols=buf["cols"].offset,
+                              dz_t=buf["out_t"].offset, dx=dx.offset,
+                              dw_p=P.grad(f"{n}/kernel").offset,
+                              db_p=P.grad(f"{n}/bias").offset if has_bias else 0,
+                              has_bias=has_bias, need_dx=need_dx,
+                              acc=self.acc(dx) if need_dx else 0, par=c.par(g["work"]),
+                              **g["fields"]))
+            return ops
+        if t == "MaxPool2D":
+            return [encode(Op.MAXPOOL_BWD, x=x.offset, y=plan.out[n].offset, dy=dy.offset,
+                           dx=dx.offset, acc=self.acc(dx), par=c.par(x.size),
+                           **self._pool_fields(n, p))]
+        if t == "AvgPool2D":
+            return [encode(Op.AVGPOOL_BWD, dy=dy.offset, dx=dx.offset, acc=self.acc(dx),
+                           par=c.par(x.size), **self._pool_fields(n, p))]
+        if t == "GlobalAvgPool2D":
+            ch, h, w = c.input_shapes[n][0]
+            return [encode(Op.GAP_BWD, dy=dy.offset, dx=dx.offset, batch=self.batch,
+                           channels=ch, height=h, width=w, acc=self.acc(dx),
+                           par=c.par(x.size))]
+        if t == "BatchNorm":
+            rows, ch, s = self._bn_view(n)
+            # Its parameters need gradients even when nothing upstream does: dx then goes to
+            # a scratch buffer.
+            target = dx if wants_dx[0] else buf["dx_scratch"]
+            return [encode(Op.BN_BWD, x=x.offset, dy=dy.offset,
+                           gamma_p=P.weights[f"{n}/gamma"].offset, mean=buf["mean"].offset,
+                           invstd=buf["invstd"].offset, dx=target.offset,
+                           dgamma_p=P.grad(f"{n}/gamma").offset,
+                           dbeta_p=P.grad(f"{n}/beta").offset, n=rows, c=ch, s=s,
+                           training=training, acc=self.acc(target) if wants_dx[0] else 0,
+                           par=c.par(dy.size * 4))]
         raise CompileError(f"{node.label}: this backend cannot train {t} layers yet")
 
     # -- update ------------------------------------------------------------------------------

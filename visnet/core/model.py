@@ -47,9 +47,6 @@ class Model:
     def _planned(self, batch: int, program: str) -> tuple[BatchPlan, Any, Any]:
         if batch not in self._plans:
             plan = self.compiled.plan(batch)
-            # Constants of layers (dropout rates...) were laid out while planning.
-            for offset, values in self.compiled.params.constants.values():
-                self.backend.write(self.P, offset, values)
             self._plans[batch] = (plan, self.backend.zeros(plan.size), {})
             while len(self._plans) > MAX_PLANS:
                 self._plans.popitem(last=False)

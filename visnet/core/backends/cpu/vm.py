@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit, uint64
 
 from ..opcodes import Op
-from . import activations, dense, dropout, losses, merge, updates
+from . import activations, conv, dense, dropout, losses, merge, norm, pool, updates
 from .config import JIT
 
 _DENSE_FWD, _DENSE_BWD = int(Op.DENSE_FWD), int(Op.DENSE_BWD)
@@ -21,6 +21,11 @@ _DROPOUT_FWD, _DROPOUT_BWD = int(Op.DROPOUT_FWD), int(Op.DROPOUT_BWD)
 _LOSS_CE, _LOSS_BCE, _LOSS_MSE = int(Op.LOSS_CE), int(Op.LOSS_BCE), int(Op.LOSS_MSE)
 _CLIP, _SGD, _ADAM, _RMSPROP = int(Op.CLIP), int(Op.SGD), int(Op.ADAM), int(Op.RMSPROP)
 _ZERO = int(Op.ZERO)
+_CONV_FWD, _CONV_BWD = int(Op.CONV_FWD), int(Op.CONV_BWD)
+_MAXPOOL_FWD, _MAXPOOL_BWD = int(Op.MAXPOOL_FWD), int(Op.MAXPOOL_BWD)
+_AVGPOOL_FWD, _AVGPOOL_BWD = int(Op.AVGPOOL_FWD), int(Op.AVGPOOL_BWD)
+_GAP_FWD, _GAP_BWD = int(Op.GAP_FWD), int(Op.GAP_BWD)
+_BN_FWD, _BN_BWD = int(Op.BN_FWD), int(Op.BN_BWD)
 
 
 @njit(**JIT)
@@ -116,5 +121,55 @@ def run(program, P, W, step):
             n = p[5]
             updates.rmsprop_update(_v1(P, p[1], n), _v1(P, p[2], n), _v1(P, p[3], n),
                                    _v1(P, p[4], n), _v1(P, p[6], 8), p[7])
+        elif op == _CONV_FWD:
+            b, c, h, w, f, kh, kw = p[7], p[8], p[9], p[10], p[11], p[12], p[13]
+            oh, ow = p[18], p[19]
+            conv.conv2d_forward(_v4(W, p[1], b, c, h, w), _v4(P, p[2], f, c, kh, kw),
+                                _v1(P, p[3], f), _v2(W, p[4], c * kh * kw, b * oh * ow),
+                                _v2(W, p[5], f, b * oh * ow), _v4(W, p[6], b, f, oh, ow),
+                                kh, kw, p[14], p[15], p[16], p[17], p[20], p[21])
+        elif op == _CONV_BWD:
+            b, c, h, w, f, kh, kw = p[9], p[10], p[11], p[12], p[13], p[14], p[15]
+            oh, ow = p[20], p[21]
+            conv.conv2d_backward(_v4(W, p[1], b, c, h, w), _v4(P, p[2], f, c, kh, kw),
+                                 _v4(W, p[3], b, f, oh, ow), _v2(W, p[4], c * kh * kw, b * oh * ow),
+                                 _v2(W, p[5], f, b * oh * ow), _v4(W, p[6], b, c, h, w),
+                                 _v4(P, p[7], f, c, kh, kw), _v1(P, p[8], f), kh, kw, p[16],
+                                 p[17], p[18], p[19], p[22], p[23], p[24], p[25])
+        elif op == _MAXPOOL_FWD or op == _AVGPOOL_FWD:
+            b, c, h, w, oh, ow = p[3], p[4], p[5], p[6], p[7], p[8]
+            x, y = _v4(W, p[1], b, c, h, w), _v4(W, p[2], b, c, oh, ow)
+            if op == _MAXPOOL_FWD:
+                pool.maxpool2d_forward(x, y, p[9], p[10], p[11], p[12], p[13])
+            else:
+                pool.avgpool2d_forward(x, y, p[9], p[10], p[11], p[12], p[13])
+        elif op == _MAXPOOL_BWD:
+            b, c, h, w, oh, ow = p[5], p[6], p[7], p[8], p[9], p[10]
+            pool.maxpool2d_backward(_v4(W, p[1], b, c, h, w), _v4(W, p[2], b, c, oh, ow),
+                                    _v4(W, p[3], b, c, oh, ow), _v4(W, p[4], b, c, h, w),
+                                    p[11], p[12], p[13], p[14], p[15], p[16])
+        elif op == _AVGPOOL_BWD:
+            b, c, h, w, oh, ow = p[3], p[4], p[5], p[6], p[7], p[8]
+            pool.avgpool2d_backward(_v4(W, p[1], b, c, oh, ow), _v4(W, p[2], b, c, h, w),
+                                    p[9], p[10], p[11], p[12], p[13], p[14])
+        elif op == _GAP_FWD:
+            b, c, h, w = p[3], p[4], p[5], p[6]
+            pool.global_avgpool2d_forward(_v4(W, p[1], b, c, h, w), _v2(W, p[2], b, c), p[7])
+        elif op == _GAP_BWD:
+            b, c, h, w = p[3], p[4], p[5], p[6]
+            pool.global_avgpool2d_backward(_v2(W, p[1], b, c), _v4(W, p[2], b, c, h, w), p[7],
+                                           p[8])
+        elif op == _BN_FWD:
+            n, c, s = p[9], p[10], p[11]
+            norm.batchnorm_forward(_v3(W, p[1], n, c, s), _v3(W, p[2], n, c, s), _v1(P, p[3], c),
+                                   _v1(P, p[4], c), _v1(P, p[5], c), _v1(P, p[6], c),
+                                   _v1(W, p[7], c), _v1(W, p[8], c), P[p[12]], P[p[12] + 1],
+                                   p[13], p[14])
+        elif op == _BN_BWD:
+            n, c, s = p[9], p[10], p[11]
+            norm.batchnorm_backward(_v3(W, p[1], n, c, s), _v3(W, p[2], n, c, s),
+                                    _v1(P, p[3], c), _v1(W, p[4], c), _v1(W, p[5], c),
+                                    _v3(W, p[6], n, c, s), _v1(P, p[7], c), _v1(P, p[8], c),
+                                    p[12], p[13], p[14])
         elif op == _ZERO:
             W[p[1]:p[1] + p[2]] = 0
