@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,reference]'
+	$(BIN)/python -m visnet.core.backends.cpu.warmup
 	touch $(STAMP)
 
 clean:

@@ -462,8 +462,10 @@ LAYER_TYPES: tuple[LayerType, ...] = (
         _concatenate_shape, example=({"axis": 1}, ((2, 4, 4), (3, 4, 4))),
         min_inputs=2, max_inputs=None, key_params=("axis",)),
     LayerType(
-        "Loss", "Loss", "What training minimises, against the dataset's targets. "
-        "cross_entropy takes class scores (logits; a softmax right before it is fused).",
+        "Loss", "Loss", "What training minimises (the mean over the batch), against the "
+        "dataset's targets. cross_entropy takes class scores and binary_cross_entropy one "
+        "score per output, both as logits: a softmax (or sigmoid) right before them is fused "
+        "into the loss.",
         (ParamSpec("kind", "choice", "cross_entropy", "the loss function", choices=LOSS_KINDS),),
         _loss_shape, example=({"kind": "cross_entropy"}, ((10,),)),
         has_output=False, key_params=("kind",)),

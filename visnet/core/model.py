@@ -17,7 +17,7 @@ from .backends.base import Backend
 from .compiler import BatchPlan, Compiled
 from .graph import Graph
 from .initializers import init_graph
-from .optim import Optimizer
+from .optim import STEP_SLOT, Optimizer
 
 MAX_PLANS = 4  # W arenas kept for recent batch sizes (training, last batch, evaluation...)
 PREDICT_BATCH = 256
@@ -40,6 +40,7 @@ class Model:
             backend.write(self.P, offset, values)
         self._plans: OrderedDict[int, tuple[BatchPlan, Any, dict[str, Any]]] = OrderedDict()
         self._last: tuple[BatchPlan, Any] | None = None  # the plan and W of the last run
+        self._hyper: tuple[float, ...] | None = None  # the hyper-parameters last written
         self.set_weights(init_graph(self.graph, seed))
 
     # -- plans -------------------------------------------------------------------------------
@@ -121,9 +122,11 @@ class Model:
     def train_step(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
         """One optimizer step on a batch; returns the batch's loss and accuracy (or MAE)."""
         x = self._check_x(x)
-        self.backend.write(self.P, self.compiled.params.hyper, self.optimizer.hyper())
-        self.backend.write(self.P, self.compiled.params.clip,
-                           np.array([self.optimizer.clipnorm]))
+        hyper = (*self.optimizer.hyper(), self.optimizer.clipnorm)
+        if hyper != self._hyper:  # written when they change, not every step
+            self.backend.write(self.P, self.compiled.params.hyper, np.array(hyper[:-1]))
+            self.backend.write(self.P, self.compiled.params.clip, np.array(hyper[-1:]))
+            self._hyper = hyper
         self._run("train", x, y)
         self.optimizer.step += 1
         return self._stats()
@@ -189,6 +192,7 @@ class Model:
         self.optimizer = Optimizer(dict(state["config"]), int(state["step"]))
         for off, values in zip(layout.state_offsets, slots):
             self.backend.write(self.P, off, np.asarray(values, np.float32))
+        self._write_step()
         if self.optimizer.type != self.compiled.optimizer_type:
             self._recompile_update()
 
@@ -197,14 +201,22 @@ class Model:
         the type changes)."""
         old = self.optimizer.type
         self.optimizer.update_config(**config)
+        self._hyper = None
         if self.optimizer.type != old:
+            self.optimizer.step = 0
             for off in self.compiled.params.state_offsets:
                 self.backend.write(self.P, off, np.zeros(self.compiled.params.n_trainable))
             self._recompile_update()
 
+    def _write_step(self) -> None:
+        self.backend.write(self.P, self.compiled.params.hyper + STEP_SLOT,
+                           np.array([float(self.optimizer.step)]))
+        self._hyper = None
+
     def _recompile_update(self) -> None:
         self.compiled.optimizer_type = self.optimizer.type
         self._plans.clear()
+        self._write_step()
 
     # -- what the live panels read -----------------------------------------------------------
 

@@ -30,6 +30,7 @@ SCHEDULES = {
     "cosine": {"total_steps": 1000, "min_lr": 0.0},
 }
 HYPER_SIZE = 8
+STEP_SLOT = 7  # where the step count lives in the hyper block
 
 
 @dataclass
@@ -67,20 +68,17 @@ class Optimizer:
         progress = min(step, sched["total_steps"]) / sched["total_steps"]
         return sched["min_lr"] + 0.5 * (lr - sched["min_lr"]) * (1 + math.cos(math.pi * progress))
 
-    def hyper(self) -> np.ndarray:
-        """The hyper-parameters of the next step, as the update kernels read them."""
+    def hyper(self) -> tuple[float, ...]:
+        """The hyper-parameters of the next step as the update kernels read them, but for the
+        last slot, the step count, which the kernels keep (see backends/cpu/updates.py)."""
         s = self.settings
         lr = self.learning_rate()
-        h = np.zeros(HYPER_SIZE, np.float64)
         if self.type == "sgd":
-            h[:4] = (lr, s["momentum"], float(s["nesterov"]), s["weight_decay"])
-        elif self.type in ("adam", "adamw"):
-            t = self.step + 1
-            h[:8] = (lr, s["beta_1"], s["beta_2"], s["epsilon"], s["weight_decay"],
-                     1 - s["beta_1"] ** t, 1 - s["beta_2"] ** t, float(self.type == "adamw"))
-        else:
-            h[:5] = (lr, s["rho"], s["epsilon"], s["momentum"], s["weight_decay"])
-        return h
+            return (lr, s["momentum"], float(s["nesterov"]), s["weight_decay"])
+        if self.type in ("adam", "adamw"):
+            return (lr, s["beta_1"], s["beta_2"], s["epsilon"], s["weight_decay"],
+                    float(self.type == "adamw"))
+        return (lr, s["rho"], s["epsilon"], s["momentum"], s["weight_decay"])
 
     @property
     def clipnorm(self) -> float:

@@ -1,0 +1,28 @@
+"""The CPU engine: Numba kernels and the executor that runs plans with them.
+
+Numba's disk cache notices when a kernel's own file changes, but not when a kernel it calls
+changes in another file, and would then load stale machine code. So the cache lives in a folder
+named by a hash of every kernel source (and of the Python and Numba versions): a new kernel
+library gets a fresh cache, and an unchanged one is compiled only once.
+"""
+
+import hashlib
+import os
+import sys
+from pathlib import Path
+
+import numba
+
+
+def _kernel_cache_dir() -> Path:
+    digest = hashlib.sha256(f"{sys.version}|{numba.__version__}".encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    root = os.environ.get("VISNET_KERNEL_CACHE") or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "visnet"
+    return Path(root) / f"kernels-{digest.hexdigest()[:16]}"
+
+
+KERNEL_CACHE = _kernel_cache_dir()
+numba.config.CACHE_DIR = str(KERNEL_CACHE)  # read when each kernel module below is imported

@@ -1,9 +1,9 @@
 """Optimizer updates over the flat vector of every trainable value, as torch.optim computes them.
 
-h : T[8] holds the step's hyper-parameters, written by visnet.core.optim before each step:
+h : T[8] holds the hyper-parameters, written by the Model when they change (visnet.core.optim):
     lr, then per optimizer (sgd) momentum, nesterov, weight_decay; (adam) beta_1, beta_2,
-    epsilon, weight_decay, bias_correction1, bias_correction2, decoupled; (rmsprop) rho,
-    epsilon, momentum, weight_decay.
+    epsilon, weight_decay, decoupled; (rmsprop) rho, epsilon, momentum, weight_decay.
+    h[7] counts the steps taken; Adam's update advances it, so no host write is needed per step.
 """
 
 import math
@@ -57,16 +57,19 @@ def _adam_range(w, g, m, v, lo, hi, lr, b1, b2, eps, wd, bc1, bc2, decoupled):
 @njit(**JIT_PARALLEL)
 def adam_update(w, g, m, v, h, par):
     """Adam (decoupled 0) or AdamW (decoupled 1). w, g, m, v : T[n];
-    h = (lr, beta_1, beta_2, epsilon, weight_decay, bias_correction1, bias_correction2,
-    decoupled)."""
+    h = (lr, beta_1, beta_2, epsilon, weight_decay, decoupled, -, steps taken)."""
     n = w.shape[0]
+    t = h[7] + F(1)
+    h[7] = t
+    bc1 = F(1) - h[1] ** t
+    bc2 = F(1) - h[2] ** t
     chunks = (n + CHUNK - 1) // CHUNK
     if par:
         for c in prange(chunks):
             _adam_range(w, g, m, v, c * CHUNK, min(n, (c + 1) * CHUNK), h[0], h[1], h[2], h[3],
-                        h[4], h[5], h[6], h[7] != 0)
+                        h[4], bc1, bc2, h[5] != 0)
     else:
-        _adam_range(w, g, m, v, 0, n, h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7] != 0)
+        _adam_range(w, g, m, v, 0, n, h[0], h[1], h[2], h[3], h[4], bc1, bc2, h[5] != 0)
 
 
 @njit(**JIT)
