@@ -34,6 +34,7 @@ class Model:
         self.seed = seed
         self.optimizer = Optimizer(dict(optimizer or self.graph.training.optimizer))
         self.compiled = Compiled(self.graph, backend.parallel, self.optimizer.type)
+        self._input_shape = self.compiled.shapes[self.compiled.input_node]
         layout = self.compiled.params
         self.P = backend.zeros(layout.size)
         for offset, values in layout.constants.values():
@@ -46,6 +47,10 @@ class Model:
     # -- plans -------------------------------------------------------------------------------
 
     def _planned(self, batch: int, program: str) -> tuple[BatchPlan, Any, Any]:
+        if self._plans and next(reversed(self._plans)) == batch:  # the same as last time
+            plan, W, prepared = self._plans[batch]
+            if program in prepared:
+                return plan, W, prepared[program]
         if batch not in self._plans:
             plan = self.compiled.plan(batch)
             self._plans[batch] = (plan, self.backend.zeros(plan.size), {})
@@ -65,6 +70,8 @@ class Model:
     def _targets(self, y: np.ndarray, n: int) -> np.ndarray:
         loss = self.compiled.loss
         want = (n, *loss.target_shape)
+        if isinstance(y, np.ndarray) and y.shape == want:
+            return y  # the usual case: writing casts it
         y = np.asarray(y)
         out_shape = (n, *self.compiled.shapes[loss.node])
         if loss.kind == "cross_entropy" and y.shape == out_shape:
@@ -75,14 +82,14 @@ class Model:
             raise ValueError(f"targets have shape {y.shape} but the {loss.kind} loss needs "
                              f"{want}" + (" (class indices)" if loss.kind == "cross_entropy"
                                           else ""))
-        return y.astype(self.dtype)
+        return y
 
     def _check_x(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=self.dtype)
-        want = self.compiled.shapes[self.compiled.input_node]
-        if x.shape[1:] != want:
+        if not isinstance(x, np.ndarray) or x.dtype != self.dtype:
+            x = np.asarray(x, dtype=self.dtype)
+        if x.shape[1:] != self._input_shape:
             raise ValueError(f"inputs have shape {x.shape} but the Input expects (N, "
-                             f"{', '.join(map(str, want))})")
+                             f"{', '.join(map(str, self._input_shape))})")
         return x
 
     def _run(self, program: str, x: np.ndarray, y: np.ndarray | None = None) -> BatchPlan:
@@ -94,8 +101,8 @@ class Model:
 
     def _stats(self) -> dict[str, float]:
         loss, correct, count, absolute = self.backend.read(self.P, self.compiled.params.stats,
-                                                           (4,))
-        out = {"loss": float(loss)}
+                                                           (4,)).tolist()
+        out = {"loss": loss}
         if self.compiled.loss.kind == "mse":
             out["mae"] = float(absolute / max(count, 1))
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..base import Backend
@@ -18,11 +20,11 @@ class CpuBackend(Backend):
         return np.zeros(max(int(n), 1), self.dtype)
 
     def write(self, arena: np.ndarray, offset: int, values: np.ndarray) -> None:
-        flat = np.asarray(values, dtype=self.dtype).reshape(-1)
-        arena[offset:offset + flat.size] = flat
+        values = np.asarray(values)
+        arena[offset:offset + values.size] = values.reshape(-1)  # numpy casts to the arena dtype
 
     def read(self, arena: np.ndarray, offset: int, shape: tuple[int, ...]) -> np.ndarray:
-        n = int(np.prod(shape))
+        n = math.prod(shape)
         return arena[offset:offset + n].reshape(shape).copy()
 
     def run(self, program: np.ndarray, params: np.ndarray, work: np.ndarray, step: int) -> None:
