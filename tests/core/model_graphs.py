@@ -127,3 +127,19 @@ def _residual_conv():
                  (pool, out), (out, loss)):
         g.connect(s, d)
     return g
+
+
+RECURRENT_GRAPHS = {
+    f"{kind.lower()}_{'seq' if seq else 'last'}": (
+        lambda kind=kind, seq=seq: chain(
+            [5, 3], (kind, {"units": 4, "return_sequences": seq}),
+            ("Dense", {"units": 3}), loss="cross_entropy"))
+    for kind in ("SimpleRNN", "LSTM", "GRU") for seq in (True, False)
+}
+RECURRENT_GRAPHS["stacked_rnn_relu_gru"] = lambda: chain(
+    [6, 2], ("SimpleRNN", {"units": 5, "activation": "relu", "return_sequences": True}),
+    ("GRU", {"units": 3, "return_sequences": True}), ("LSTM", {"units": 4}),
+    ("Dense", {"units": 1}), loss="mse")
+RECURRENT_GRAPHS["dense_into_lstm"] = lambda: chain(
+    [4, 3], ("Dense", {"units": 5, "activation": "tanh"}), ("LSTM", {"units": 3}),
+    ("Dense", {"units": 2}))

@@ -9,11 +9,11 @@ from visnet.core.initializers import init_graph
 from visnet.core.model import Model, compile
 
 import torch_reference as ref
-from model_graphs import CONV_GRAPHS, DENSE_GRAPHS, targets_for
+from model_graphs import CONV_GRAPHS, DENSE_GRAPHS, RECURRENT_GRAPHS, targets_for
 
 BATCH = 5
 CASES = [pytest.param(name, make, id=name)
-         for name, make in {**DENSE_GRAPHS, **CONV_GRAPHS}.items()]
+         for name, make in {**DENSE_GRAPHS, **CONV_GRAPHS, **RECURRENT_GRAPHS}.items()]
 
 
 def data(graph, seed=0):
@@ -70,7 +70,7 @@ def test_predict_matches_pytorch_forward(name, make):
 def finite_difference_check(graph, training=True, entries=6, eps=1e-6):
     """Central differences in float64 of the loss w.r.t. a few entries of every tensor."""
     model = Model(graph, CpuBackend(parallel=False, dtype=np.float64))
-    weights = {k: v.astype(np.float64) for k, v in weights_for(graph).items()}
+    weights = {k: np.ascontiguousarray(v, np.float64) for k, v in weights_for(graph).items()}
     model.set_weights(weights)
     x, y = data(graph)
     x = x.astype(np.float64)

@@ -23,13 +23,20 @@ from . import layers
 from .backends.cpu.activations import LINEAR, SIGMOID, SOFTMAX
 from .backends.cpu.config import PARALLEL_MIN_WORK
 from .backends.cpu.conv import conv2d_geometry
-from .backends.opcodes import WIDTH, Op, encode
+from .backends.cpu import recurrent
+from .backends.opcodes import FIELDS, WIDTH, Op, encode
 from .errors import CompileError
 from .graph import Graph
 from .optim import HYPER_SIZE
 from .shapes import check, infer_shapes
 
 ACT_CODES = {name: i for i, name in enumerate(layers.ACTIVATIONS)}
+# forward op, backward op, workspace shapes, gates
+RECURRENT = {
+    "SimpleRNN": (Op.RNN_FWD, Op.RNN_BWD, recurrent.simple_rnn_workspaces, 1),
+    "LSTM": (Op.LSTM_FWD, Op.LSTM_BWD, recurrent.lstm_workspaces, 4),
+    "GRU": (Op.GRU_FWD, Op.GRU_BWD, recurrent.gru_workspaces, 3),
+}
 STATS_SIZE = 4  # loss, correct, count, sum of absolute errors
 
 
@@ -284,6 +291,10 @@ class _Planner:
             kh, kw = layers.pair(p["kernel_size"])
             buf["cols"] = self.take(ch * kh * kw, B * oh * ow)
             buf["out_t"] = self.take(f, B * oh * ow)
+        elif node.type in RECURRENT:
+            t, f = c.input_shapes[n][0]
+            workspaces = RECURRENT[node.type][2](B, t, f, p["units"])
+            buf.update({name: self.take(*ws) for name, ws in workspaces.items()})
         elif node.type == "Dropout":
             buf["mask"] = self.take(B, *shape)
         elif node.type == "BatchNorm":
@@ -393,6 +404,19 @@ class _Planner:
             ch, h, w = c.input_shapes[n][0]
             return [encode(Op.GAP_FWD, x=src[0].offset, y=out.offset, batch=B, channels=ch,
                            height=h, width=w, par=c.par(src[0].size))]
+        if t in RECURRENT:
+            fwd, _, workspaces, gates = RECURRENT[t]
+            steps, features = c.input_shapes[n][0]
+            units = p["units"]
+            names = workspaces(B, steps, features, units)
+            extra = {"act": ACT_CODES[p["activation"]]} if t == "SimpleRNN" else {}
+            return [encode(fwd, x=src[0].offset, w_p=P.weights[f"{n}/kernel"].offset,
+                           u_p=P.weights[f"{n}/recurrent_kernel"].offset,
+                           b_p=P.weights[f"{n}/bias"].offset, y=out.offset, batch=B,
+                           steps=steps, features=features, units=units,
+                           return_sequences=int(p["return_sequences"]),
+                           par=c.par(B * steps * gates * units * (features + units)),
+                           **{k: buf[k].offset for k in names if k in FIELDS[fwd]}, **extra)]
         if t == "BatchNorm":
             rows, ch, s = self._bn_view(n)
             return [encode(Op.BN_FWD, x=src[0].offset, y=out.offset,
@@ -552,6 +576,23 @@ class _Planner:
             return [encode(Op.GAP_BWD, dy=dy.offset, dx=dx.offset, batch=self.batch,
                            channels=ch, height=h, width=w, acc=self.acc(dx),
                            par=c.par(x.size))]
+        if t in RECURRENT:
+            _, bwd, workspaces, gates = RECURRENT[t]
+            steps, features = c.input_shapes[n][0]
+            units = p["units"]
+            names = workspaces(self.batch, steps, features, units)
+            extra = {"act": ACT_CODES[p["activation"]]} if t == "SimpleRNN" else {}
+            need_dx = int(wants_dx[0])
+            return [encode(bwd, w_p=P.weights[f"{n}/kernel"].offset,
+                           u_p=P.weights[f"{n}/recurrent_kernel"].offset, dy=dy.offset,
+                           dx=dx.offset, dw_p=P.grad(f"{n}/kernel").offset,
+                           du_p=P.grad(f"{n}/recurrent_kernel").offset,
+                           db_p=P.grad(f"{n}/bias").offset, batch=self.batch, steps=steps,
+                           features=features, units=units,
+                           return_sequences=int(p["return_sequences"]), need_dx=need_dx,
+                           acc=self.acc(dx) if need_dx else 0,
+                           par=c.par(self.batch * steps * gates * units * (features + units)),
+                           **{k: buf[k].offset for k in names if k in FIELDS[bwd]}, **extra)]
         if t == "BatchNorm":
             rows, ch, s = self._bn_view(n)
             # Its parameters need gradients even when nothing upstream does: dx then goes to

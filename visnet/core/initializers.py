@@ -36,7 +36,7 @@ def orthogonal(shape: Shape, rng: np.random.Generator) -> np.ndarray:
     q *= np.sign(np.diag(r))  # makes the result uniformly distributed over orthogonal matrices
     if rows < cols:
         q = q.T
-    return q.astype(np.float32)
+    return np.ascontiguousarray(q, dtype=np.float32)
 
 
 def zeros(shape: Shape, rng: np.random.Generator) -> np.ndarray:

@@ -35,7 +35,7 @@ def make_case(layer, rs, dtype=np.float64, seed=0):
         "kernel": rng.standard_normal((IN, g * U)) * 0.5,
         "recurrent": rng.standard_normal((U, g * U)) * 0.4,
         "bias": rng.standard_normal(bias_shape) * 0.3,
-        "dy": rng.standard_normal((B, S, U) if rs else (B, U)),
+        "dy": rng.standard_normal((B, S, U) if rs else (B, 1, U)),
     }
     return {k: v.astype(dtype) for k, v in case.items()}
 
@@ -44,7 +44,7 @@ def run(layer, case, rs, act=TANH, par=0, dx=None, need_dx=1, acc=0, forward_onl
     """Forward then backward with workspaces filled with NaN (kernels must not read garbage)."""
     dtype = case["x"].dtype
     ws = {k: np.full(s, np.nan, dtype) for k, s in WORKSPACES[layer](B, S, IN, U).items()}
-    y = np.full((B, S, U) if rs else (B, U), np.nan, dtype)
+    y = np.full((B, S, U) if rs else (B, 1, U), np.nan, dtype)
     fwd = getattr(R, layer + "_forward")
     head = (case["x"], case["kernel"], case["recurrent"], case["bias"])
     tail = (act,) if layer == "simple_rnn" else ()
@@ -93,7 +93,7 @@ def torch_reference(layer, case, rs, act=TANH):
     mod, perm = _torch_module(layer, case, act)
     x = torch.from_numpy(case["x"]).requires_grad_()
     out = mod(x)[0]
-    y = out if rs else out[:, -1]
+    y = out if rs else out[:, -1:]
     (y * torch.from_numpy(case["dy"])).sum().backward()
     inv = np.argsort(perm)
     g_ih, g_hh = mod.bias_ih_l0.grad.numpy(), mod.bias_hh_l0.grad.numpy()
@@ -115,7 +115,7 @@ def torch_simple_rnn_loop(case, rs, act):
     for t in range(S):
         h = TORCH_ACT[act](x[:, t] @ w["kernel"] + h @ w["recurrent"] + w["bias"])
         hs.append(h)
-    y = torch.stack(hs, 1) if rs else h
+    y = torch.stack(hs, 1) if rs else h[:, None]
     (y * torch.from_numpy(case["dy"])).sum().backward()
     return y.detach().numpy(), {"dx": x.grad.numpy(), "dkernel": w["kernel"].grad.numpy(),
                                 "drecurrent": w["recurrent"].grad.numpy(),

@@ -97,18 +97,21 @@ FIELDS: dict[Op, tuple[str, ...]] = {
     Op.ZERO: ("dst", "n"),
 }
 
-# Recurrent layers: input x, weights, then their own workspaces (named by the kernels), output.
-RECURRENT_WORKSPACES = 6
-for _op, _fwd in ((Op.RNN_FWD, True), (Op.RNN_BWD, False), (Op.LSTM_FWD, True),
-                  (Op.LSTM_BWD, False), (Op.GRU_FWD, True), (Op.GRU_BWD, False)):
-    _ws = tuple(f"ws{i}" for i in range(RECURRENT_WORKSPACES))
-    if _fwd:
-        FIELDS[_op] = ("x", "w_p", "u_p", "b_p", *_ws, "y", "batch", "steps", "features",
-                       "units", "act", "return_sequences", "par")
-    else:
-        FIELDS[_op] = ("x", "w_p", "u_p", *_ws, "dy", "bws0", "bws1", "bws2", "bws3", "dx",
-                       "dw_p", "du_p", "db_p", "batch", "steps", "features", "units", "act",
-                       "return_sequences", "need_dx", "acc", "par")
+# Recurrent layers: the workspaces are those of visnet.core.backends.cpu.recurrent, by name.
+_SIZES = ("batch", "steps", "features", "units")
+FIELDS[Op.RNN_FWD] = ("x", "w_p", "u_p", "b_p", "x_tm", "z", "h", "y", *_SIZES, "act",
+                      "return_sequences", "par")
+FIELDS[Op.RNN_BWD] = ("w_p", "u_p", "x_tm", "z", "h", "dy", "dh", "dx", "dw_p", "du_p", "db_p",
+                      *_SIZES, "act", "return_sequences", "need_dx", "acc", "par")
+FIELDS[Op.LSTM_FWD] = ("x", "w_p", "u_p", "b_p", "x_tm", "gates", "rec", "c", "h", "y", *_SIZES,
+                       "return_sequences", "par")
+FIELDS[Op.LSTM_BWD] = ("w_p", "u_p", "x_tm", "gates", "c", "h", "dy", "dh", "dc", "dx", "dw_p",
+                       "du_p", "db_p", *_SIZES, "return_sequences", "need_dx", "acc", "par")
+FIELDS[Op.GRU_FWD] = ("x", "w_p", "u_p", "b_p", "x_tm", "gates", "rec", "rh", "h", "y",
+                      *_SIZES, "return_sequences", "par")
+FIELDS[Op.GRU_BWD] = ("w_p", "u_p", "x_tm", "gates", "rh", "h", "dy", "da_rec", "dh", "dh_rec",
+                      "dx", "dw_p", "du_p", "db_p", *_SIZES, "return_sequences", "need_dx", "acc",
+                      "par")
 
 assert all(len(f) < WIDTH for f in FIELDS.values())
 

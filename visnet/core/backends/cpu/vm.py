@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit, uint64
 
 from ..opcodes import Op
-from . import activations, conv, dense, dropout, losses, merge, norm, pool, updates
+from . import activations, conv, dense, dropout, losses, merge, norm, pool, recurrent, updates
 from .config import JIT
 
 _DENSE_FWD, _DENSE_BWD = int(Op.DENSE_FWD), int(Op.DENSE_BWD)
@@ -26,6 +26,9 @@ _MAXPOOL_FWD, _MAXPOOL_BWD = int(Op.MAXPOOL_FWD), int(Op.MAXPOOL_BWD)
 _AVGPOOL_FWD, _AVGPOOL_BWD = int(Op.AVGPOOL_FWD), int(Op.AVGPOOL_BWD)
 _GAP_FWD, _GAP_BWD = int(Op.GAP_FWD), int(Op.GAP_BWD)
 _BN_FWD, _BN_BWD = int(Op.BN_FWD), int(Op.BN_BWD)
+_RNN_FWD, _RNN_BWD = int(Op.RNN_FWD), int(Op.RNN_BWD)
+_LSTM_FWD, _LSTM_BWD = int(Op.LSTM_FWD), int(Op.LSTM_BWD)
+_GRU_FWD, _GRU_BWD = int(Op.GRU_FWD), int(Op.GRU_BWD)
 
 
 @njit(**JIT)
@@ -171,5 +174,62 @@ def run(program, P, W, step):
                                     _v1(P, p[3], c), _v1(W, p[4], c), _v1(W, p[5], c),
                                     _v3(W, p[6], n, c, s), _v1(P, p[7], c), _v1(P, p[8], c),
                                     p[12], p[13], p[14])
+        elif op == _RNN_FWD:
+            b, t, f, u = p[9], p[10], p[11], p[12]
+            out = _v3(W, p[8], b, t if p[14] else 1, u)
+            recurrent.simple_rnn_forward(_v3(W, p[1], b, t, f), _v2(P, p[2], f, u),
+                                         _v2(P, p[3], u, u), _v1(P, p[4], u),
+                                         _v3(W, p[5], t, b, f), _v3(W, p[6], t, b, u),
+                                         _v3(W, p[7], t + 1, b, u),
+                                         out, p[13], p[14], p[15])
+        elif op == _RNN_BWD:
+            b, t, f, u = p[12], p[13], p[14], p[15]
+            dy = _v3(W, p[6], b, t if p[17] else 1, u)
+            recurrent.simple_rnn_backward(_v2(P, p[1], f, u), _v2(P, p[2], u, u),
+                                          _v3(W, p[3], t, b, f), _v3(W, p[4], t, b, u),
+                                          _v3(W, p[5], t + 1, b, u),
+                                          dy,
+                                          _v2(W, p[7], b, u), _v3(W, p[8], b, t, f),
+                                          _v2(P, p[9], f, u), _v2(P, p[10], u, u),
+                                          _v1(P, p[11], u), p[16], p[17], p[18], p[19], p[20])
+        elif op == _LSTM_FWD:
+            b, t, f, u = p[11], p[12], p[13], p[14]
+            out = _v3(W, p[10], b, t if p[15] else 1, u)
+            recurrent.lstm_forward(_v3(W, p[1], b, t, f), _v2(P, p[2], f, 4 * u),
+                                   _v2(P, p[3], u, 4 * u), _v1(P, p[4], 4 * u),
+                                   _v3(W, p[5], t, b, f), _v3(W, p[6], t, b, 4 * u),
+                                   _v2(W, p[7], b, 4 * u), _v3(W, p[8], t + 1, b, u),
+                                   _v3(W, p[9], t + 1, b, u),
+                                   out, p[15], p[16])
+        elif op == _LSTM_BWD:
+            b, t, f, u = p[14], p[15], p[16], p[17]
+            dy = _v3(W, p[7], b, t if p[18] else 1, u)
+            recurrent.lstm_backward(_v2(P, p[1], f, 4 * u), _v2(P, p[2], u, 4 * u),
+                                    _v3(W, p[3], t, b, f), _v3(W, p[4], t, b, 4 * u),
+                                    _v3(W, p[5], t + 1, b, u), _v3(W, p[6], t + 1, b, u),
+                                    dy, _v2(W, p[8], b, u),
+                                    _v2(W, p[9], b, u), _v3(W, p[10], b, t, f),
+                                    _v2(P, p[11], f, 4 * u), _v2(P, p[12], u, 4 * u),
+                                    _v1(P, p[13], 4 * u), p[18], p[19], p[20], p[21])
+        elif op == _GRU_FWD:
+            b, t, f, u = p[11], p[12], p[13], p[14]
+            out = _v3(W, p[10], b, t if p[15] else 1, u)
+            recurrent.gru_forward(_v3(W, p[1], b, t, f), _v2(P, p[2], f, 3 * u),
+                                  _v2(P, p[3], u, 3 * u), _v2(P, p[4], 2, 3 * u),
+                                  _v3(W, p[5], t, b, f), _v3(W, p[6], t, b, 3 * u),
+                                  _v2(W, p[7], b, 3 * u), _v3(W, p[8], t, b, u),
+                                  _v3(W, p[9], t + 1, b, u),
+                                  out, p[15], p[16])
+        elif op == _GRU_BWD:
+            b, t, f, u = p[15], p[16], p[17], p[18]
+            dy = _v3(W, p[7], b, t if p[19] else 1, u)
+            recurrent.gru_backward(_v2(P, p[1], f, 3 * u), _v2(P, p[2], u, 3 * u),
+                                   _v3(W, p[3], t, b, f), _v3(W, p[4], t, b, 3 * u),
+                                   _v3(W, p[5], t, b, u), _v3(W, p[6], t + 1, b, u),
+                                   dy,
+                                   _v3(W, p[8], t, b, 3 * u), _v2(W, p[9], b, u),
+                                   _v2(W, p[10], b, u), _v3(W, p[11], b, t, f),
+                                   _v2(P, p[12], f, 3 * u), _v2(P, p[13], u, 3 * u),
+                                   _v2(P, p[14], 2, 3 * u), p[19], p[20], p[21], p[22])
         elif op == _ZERO:
             W[p[1]:p[1] + p[2]] = 0
