@@ -97,10 +97,19 @@ def activation_forward(z, y, code, par):
 
 @njit(**JIT)
 def _activation_row(z, y, code):
+    # One loop per code, so the per-element body has no branch on the code and vectorises.
+    n = z.shape[0]
     if code == SOFTMAX:
         _softmax_row(z, y)
-    elif code != LINEAR or z.ctypes.data != y.ctypes.data:
-        for j in range(z.shape[0]):
+    elif code == RELU:
+        for j in range(n):
+            y[j] = max(z[j], F(0))
+    elif code == LINEAR:
+        if z.ctypes.data != y.ctypes.data:
+            for j in range(n):
+                y[j] = z[j]
+    else:
+        for j in range(n):
             y[j] = apply_scalar(z[j], code)
 
 
@@ -118,12 +127,28 @@ def activation_backward(z, y, dy, dz, code, acc, par):
 
 @njit(**JIT)
 def _activation_grad_row(z, y, dy, dz, code, acc):
+    n = z.shape[0]
     if code == SOFTMAX:
         _softmax_grad_row(y, dy, dz, acc)
-        return
-    for j in range(z.shape[0]):
-        g = dy[j] * grad_scalar(z[j], y[j], code)
-        dz[j] = dz[j] + g if acc else g
+    elif code == RELU:
+        if acc:
+            for j in range(n):
+                dz[j] += dy[j] if z[j] > 0 else F(0)
+        else:
+            for j in range(n):
+                dz[j] = dy[j] if z[j] > 0 else F(0)
+    elif code == TANH:
+        for j in range(n):
+            g = dy[j] * (F(1) - y[j] * y[j])
+            dz[j] = dz[j] + g if acc else g
+    elif code == SIGMOID:
+        for j in range(n):
+            g = dy[j] * y[j] * (F(1) - y[j])
+            dz[j] = dz[j] + g if acc else g
+    else:
+        for j in range(n):
+            g = dy[j] * grad_scalar(z[j], y[j], code)
+            dz[j] = dz[j] + g if acc else g
 
 
 @njit(**JIT)

@@ -27,16 +27,39 @@ def _zero_plane(plane):
 @njit(**JIT)
 def _maxpool_plane(xp, yp, ph, pw, sh, sw):
     """yp[oy, ox] = max of the window; a NaN in the window gives NaN (as PyTorch does)."""
+    if ph == 2 and pw == 2 and sh == 2 and sw == 2:
+        _maxpool_plane_2x2(xp, yp)
+        return
     for oy in range(yp.shape[0]):
         y0 = oy * sh
         for ox in range(yp.shape[1]):
             x0 = ox * sw
             best = xp[y0, x0]
+            nan = False
             for i in range(ph):
                 for j in range(pw):
                     v = xp[y0 + i, x0 + j]
-                    if v > best or (v != v and best == best):
+                    nan |= v != v
+                    if v > best:
                         best = v
+            yp[oy, ox] = best if not nan else xp[y0, x0] * F(np.nan)
+
+
+@njit(**JIT)
+def _maxpool_plane_2x2(xp, yp):
+    """The common case, pool 2 stride 2, with constant bounds the compiler can unroll."""
+    for oy in range(yp.shape[0]):
+        r0 = xp[2 * oy]
+        r1 = xp[2 * oy + 1]
+        for ox in range(yp.shape[1]):
+            a, b = r0[2 * ox], r0[2 * ox + 1]
+            c, d = r1[2 * ox], r1[2 * ox + 1]
+            best = a if a > b else b
+            best2 = c if c > d else d
+            best = best if best > best2 else best2
+            total = a + b + c + d  # NaN exactly when one of them is NaN (or infinities cancel)
+            if total != total and (a != a or b != b or c != c or d != d):
+                best = total
             yp[oy, ox] = best
 
 

@@ -41,17 +41,20 @@ def sgd_update(w, g, vel, h, par):
 
 @njit(**JIT)
 def _adam_range(w, g, m, v, lo, hi, lr, b1, b2, eps, wd, bc1, bc2, decoupled):
+    # Straight-line body with every branch and constant hoisted, so LLVM vectorises it.
     step = lr / bc1
-    root_bc2 = math.sqrt(bc2)
+    inv_root_bc2 = F(1) / math.sqrt(bc2)
+    one_b1 = F(1) - b1
+    one_b2 = F(1) - b2
+    shrink = F(1) - lr * wd if decoupled else F(1)  # AdamW decays the weight itself
+    l2 = F(0) if decoupled else wd  # Adam adds the decay to the gradient
     for i in range(lo, hi):
-        d = g[i]
-        if decoupled:
-            w[i] *= F(1) - lr * wd
-        else:
-            d += wd * w[i]
-        m[i] = b1 * m[i] + (F(1) - b1) * d
-        v[i] = b2 * v[i] + (F(1) - b2) * d * d
-        w[i] -= step * m[i] / (math.sqrt(v[i]) / root_bc2 + eps)
+        d = g[i] + l2 * w[i]
+        mi = b1 * m[i] + one_b1 * d
+        vi = b2 * v[i] + one_b2 * d * d
+        m[i] = mi
+        v[i] = vi
+        w[i] = w[i] * shrink - step * mi / (math.sqrt(vi) * inv_root_bc2 + eps)
 
 
 @njit(**JIT_PARALLEL)
