@@ -10,6 +10,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from . import fastmath_exp
 from .config import JIT, JIT_PARALLEL
 
 F = np.float32
@@ -29,12 +30,9 @@ def apply_scalar(v, code):
     if code == LEAKY_RELU:
         return v if v > 0 else v * LEAKY_SLOPE
     if code == SIGMOID:
-        if v >= 0:
-            return F(1) / (F(1) + math.exp(-v))
-        e = math.exp(v)
-        return e / (F(1) + e)
+        return fastmath_exp.sigmoid(v)
     if code == TANH:
-        return math.tanh(v)
+        return fastmath_exp.tanh(v)
     if code == GELU:
         return F(0.5) * v * (F(1) + math.erf(v * INV_SQRT2))
     return v
@@ -64,7 +62,7 @@ def _softmax_row(z, y):
         m = max(m, z[j])
     total = z[0] * F(0)
     for j in range(z.shape[0]):
-        e = math.exp(z[j] - m)
+        e = fastmath_exp.exp(z[j] - m)
         y[j] = e
         total += e
     inv = F(1) / total
@@ -161,7 +159,7 @@ def _softmax_strided(z, y, inner):
             m = max(m, z[j, k])
         total = z[0, k] * F(0)
         for j in range(n):
-            e = math.exp(z[j, k] - m)
+            e = fastmath_exp.exp(z[j, k] - m)
             y[j, k] = e
             total += e
         for j in range(n):

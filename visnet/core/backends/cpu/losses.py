@@ -6,6 +6,7 @@ import math
 import numpy as np
 from numba import njit
 
+from . import fastmath_exp
 from .config import JIT
 
 F = np.float32
@@ -30,7 +31,7 @@ def cross_entropy(logits, targets, dlogits, stats, acc):
                 best = j
         s = z[0] * F(0)
         for j in range(classes):
-            s += math.exp(z[j] - m)
+            s += fastmath_exp.exp(z[j] - m)
         log_s = math.log(s)
         t = targets[r]
         k = int(t) if t >= 0 and t < classes else -1
@@ -41,7 +42,7 @@ def cross_entropy(logits, targets, dlogits, stats, acc):
             correct += best == k
         inv = F(1) / s
         for j in range(classes):
-            g = math.exp(z[j] - m) * inv
+            g = fastmath_exp.exp(z[j] - m) * inv
             if j == k:
                 g -= F(1)
             g *= scale
