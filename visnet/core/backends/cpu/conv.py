@@ -61,27 +61,37 @@ def conv2d_workspaces(batch, channels, height, width, filters, kh, kw, out_h, ou
 
 @njit(**JIT)
 def _im2col_row(x, cols, r, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w):
-    """Fill row ``r = (c*kh + i)*kw + j`` of cols for every sample."""
+    """Fill row ``r = (c*kh + i)*kw + j`` of cols for every sample.
+
+    Inner loops index zero-based views (see config): computed indices like col + ox would get
+    a wrap-around check on every access and stop vectorisation."""
     height, width = x.shape[2], x.shape[3]
     c = r // (kh * kw)
     i = (r // kw) % kh
     j = r % kw
+    # Output columns whose input column ox*sw + j - pad_left lies inside the image.
+    lo = min(max(0, -(-(pad_left - j) // sw)), out_w)
+    hi = max(min(out_w, (width - 1 - j + pad_left) // sw + 1), lo)
     row = cols[r]
-    col = 0
     for b in range(x.shape[0]):
+        plane = x[b, c]
         for oy in range(out_h):
+            start = (b * out_h + oy) * out_w
+            dst = row[start:start + out_w]
             iy = oy * sh + i - pad_top
             if iy < 0 or iy >= height:
-                for ox in range(out_w):
-                    row[col + ox] = F(0)
-            else:
-                for ox in range(out_w):
-                    ix = ox * sw + j - pad_left
-                    if ix >= 0 and ix < width:
-                        row[col + ox] = x[b, c, iy, ix]
-                    else:
-                        row[col + ox] = F(0)
-            col += out_w
+                for q in range(out_w):
+                    dst[q] = F(0)
+                continue
+            for q in range(lo):
+                dst[q] = F(0)
+            src = plane[iy][lo * sw + j - pad_left::sw]
+            inside = dst[lo:hi]
+            for q in range(inside.shape[0]):
+                inside[q] = src[q]
+            tail = dst[hi:]
+            for q in range(tail.shape[0]):
+                tail[q] = F(0)
 
 
 @njit(**JIT_PARALLEL)
@@ -104,15 +114,17 @@ def _col2im_add(cols, plane, b, c, kh, kw, sh, sw, pad_top, pad_left, out_h, out
     for i in range(kh):
         for j in range(kw):
             row = cols[(c * kh + i) * kw + j]
+            lo = min(max(0, -(-(pad_left - j) // sw)), out_w)
+            hi = max(min(out_w, (width - 1 - j + pad_left) // sw + 1), lo)
             for oy in range(out_h):
                 iy = oy * sh + i - pad_top
                 if iy < 0 or iy >= height:
                     continue
-                col = base + oy * out_w
-                for ox in range(out_w):
-                    ix = ox * sw + j - pad_left
-                    if ix >= 0 and ix < width:
-                        plane[iy, ix] += row[col + ox]
+                start = base + oy * out_w
+                src = row[start + lo:start + hi]
+                dst = plane[iy][lo * sw + j - pad_left::sw]
+                for q in range(src.shape[0]):
+                    dst[q] += src[q]
 
 
 @njit(**JIT)
@@ -148,14 +160,12 @@ def _scatter_output_plane(out_t, b, z, k, has_bias):
     filters = z.shape[1]
     s = k // filters
     f = k % filters
-    out_h, out_w = z.shape[2], z.shape[3]
-    row = out_t[f]
-    col = s * out_h * out_w
-    for oy in range(out_h):
-        for ox in range(out_w):
-            v = row[col + ox]
-            z[s, f, oy, ox] = v + b[f] if has_bias else v
-        col += out_w
+    size = z.shape[2] * z.shape[3]
+    src = out_t[f][s * size:(s + 1) * size]
+    dst = z[s, f].reshape(size)
+    bias = b[f] if has_bias else F(0)
+    for q in range(size):
+        dst[q] = src[q] + bias
 
 
 @njit(**JIT_PARALLEL)
@@ -200,17 +210,16 @@ def conv2d_forward(x, w, b, cols, out_t, z, kh, kw, sh, sw, pad_top, pad_left, h
 @njit(**JIT)
 def _gather_grad_row(dz, dz_t, db, f, has_bias):
     """dz_t[f] = dz[:, f] laid out by position; db[f] = its sum when has_bias."""
-    out_h, out_w = dz.shape[2], dz.shape[3]
+    size = dz.shape[2] * dz.shape[3]
     row = dz_t[f]
     total = F(0)
-    col = 0
     for s in range(dz.shape[0]):
-        for oy in range(out_h):
-            for ox in range(out_w):
-                v = dz[s, f, oy, ox]
-                row[col + ox] = v
-                total += v
-            col += out_w
+        src = dz[s, f].reshape(size)
+        dst = row[s * size:(s + 1) * size]
+        for q in range(size):
+            v = src[q]
+            dst[q] = v
+            total += v
     if has_bias:
         db[f] = total
 

@@ -64,8 +64,50 @@ def _maxpool_plane_2x2(xp, yp):
 
 
 @njit(**JIT)
+def _maxpool_grad_plane_2x2(xp, yp, dyp, dxp, acc):
+    """The common case, pool 2 stride 2: windows do not overlap, so each input position gets
+    its value written once, with no clearing pass."""
+    for oy in range(yp.shape[0]):
+        x0, x1 = xp[2 * oy], xp[2 * oy + 1]
+        d0, d1 = dxp[2 * oy], dxp[2 * oy + 1]
+        for ox in range(yp.shape[1]):
+            m = yp[oy, ox]
+            g = dyp[oy, ox]
+            a, b = x0[2 * ox], x0[2 * ox + 1]
+            c, d = x1[2 * ox], x1[2 * ox + 1]
+            nan = m != m
+            ga = g if (a == m or (nan and a != a)) else F(0)
+            gb = g if ga == 0 and (b == m or (nan and b != b)) else F(0)
+            gc = g if ga == 0 and gb == 0 and (c == m or (nan and c != c)) else F(0)
+            gd = g if ga == 0 and gb == 0 and gc == 0 else F(0)
+            if g == 0:
+                ga = gb = gc = gd = F(0)
+            if acc:
+                d0[2 * ox] += ga
+                d0[2 * ox + 1] += gb
+                d1[2 * ox] += gc
+                d1[2 * ox + 1] += gd
+            else:
+                d0[2 * ox] = ga
+                d0[2 * ox + 1] = gb
+                d1[2 * ox] = gc
+                d1[2 * ox + 1] = gd
+        if xp.shape[1] % 2:  # a last column no window covers
+            if not acc:
+                d0[xp.shape[1] - 1] = F(0)
+                d1[xp.shape[1] - 1] = F(0)
+    if xp.shape[0] % 2 and not acc:  # a last row no window covers
+        last = dxp[xp.shape[0] - 1]
+        for q in range(last.shape[0]):
+            last[q] = F(0)
+
+
+@njit(**JIT)
 def _maxpool_grad_plane(xp, yp, dyp, dxp, ph, pw, sh, sw, acc):
     """dxp (=, or += when acc) dyp routed to the first position of each window holding its max."""
+    if ph == 2 and pw == 2 and sh == 2 and sw == 2:
+        _maxpool_grad_plane_2x2(xp, yp, dyp, dxp, acc)
+        return
     if not acc:
         _zero_plane(dxp)
     for oy in range(yp.shape[0]):
