@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit, prange
 
 from .config import JIT, JIT_PARALLEL
+from .gemm import matmul_nt
 
 F = np.float32
 
@@ -264,7 +265,7 @@ def conv2d_backward(x, w, dz, cols, dz_t, dx, dw, db, kh, kw, sh, sw, pad_top, p
             _gather_grad_row(dz, dz_t, db, f, has_bias)
     w2 = w.reshape(filters, cols.shape[0])
     dw2 = dw.reshape(filters, cols.shape[0])
-    np.dot(dz_t, cols.T, dw2)
+    matmul_nt(dz_t, cols, dw2)
     if need_dx:
         np.dot(w2.T, dz_t, cols)  # cols now holds the column gradient
         _col2im(cols, dx, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc, par)
