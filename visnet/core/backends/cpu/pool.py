@@ -11,15 +11,9 @@ import numpy as np
 from numba import njit, prange
 
 from .config import JIT, JIT_PARALLEL
+from .fill import zero2d
 
 F = np.float32
-
-
-@njit(**JIT)
-def _zero_plane(plane):
-    for i in range(plane.shape[0]):
-        for j in range(plane.shape[1]):
-            plane[i, j] = F(0)
 
 
 # --- max pooling ---------------------------------------------------------------------------------
@@ -109,7 +103,7 @@ def _maxpool_grad_plane(xp, yp, dyp, dxp, ph, pw, sh, sw, acc):
         _maxpool_grad_plane_2x2(xp, yp, dyp, dxp, acc)
         return
     if not acc:
-        _zero_plane(dxp)
+        zero2d(dxp)
     for oy in range(yp.shape[0]):
         y0 = oy * sh
         for ox in range(yp.shape[1]):
@@ -206,7 +200,7 @@ def _avgpool_plane(xp, yp, ph, pw, sh, sw):
 def _avgpool_grad_plane(dyp, dxp, ph, pw, sh, sw, acc):
     count = F(ph * pw)
     if not acc:
-        _zero_plane(dxp)
+        zero2d(dxp)
     for oy in range(dyp.shape[0]):
         y0 = oy * sh
         for ox in range(dyp.shape[1]):

@@ -37,6 +37,7 @@ from numba import njit, prange
 from . import fastmath_exp
 from .activations import SOFTMAX, apply_scalar, grad_scalar
 from .config import JIT, JIT_PARALLEL
+from .fill import zero2d
 
 F = np.float32
 
@@ -137,14 +138,6 @@ def _from_time_major(src, dst, acc, par):
     else:
         for b in range(dst.shape[0]):
             _from_time_major_row(src, dst, b, acc)
-
-
-@njit(**JIT)
-def _zero(a):
-    """a[...] = 0 for a T[rows, cols] array, as a loop (see _write_output)."""
-    for i in range(a.shape[0]):
-        for j in range(a.shape[1]):
-            a[i, j] = F(0)
 
 
 @njit(**JIT)
@@ -287,7 +280,7 @@ def simple_rnn_forward(x, kernel, recurrent_kernel, bias, x_tm, z, h, y, act,
     _check_output(y, x.shape[1], return_sequences)
     batch = x.shape[0]
     _project_inputs(x, kernel, x_tm, z, par)
-    _zero(h[0])
+    zero2d(h[0])
     for t in range(x.shape[1]):
         np.dot(h[t], recurrent_kernel, h[t + 1])
         zt, ht = z[t], h[t + 1]
@@ -324,7 +317,7 @@ def simple_rnn_backward(kernel, recurrent_kernel, x_tm, z, h, dy, dh, dx, dkerne
     _check_act(act)
     _check_output(dy, x_tm.shape[0], return_sequences)
     steps, batch = z.shape[0], z.shape[1]
-    _zero(dh)
+    zero2d(dh)
     for t in range(steps - 1, -1, -1):
         add_dy = return_sequences != 0 or t == steps - 1
         zt, ht = z[t], h[t + 1]
@@ -415,8 +408,8 @@ def lstm_forward(x, kernel, recurrent_kernel, bias, x_tm, gates, rec, c, h, y,
     _check_output(y, x.shape[1], return_sequences)
     batch = x.shape[0]
     _project_inputs(x, kernel, x_tm, gates, par)
-    _zero(c[0])
-    _zero(h[0])
+    zero2d(c[0])
+    zero2d(h[0])
     for t in range(x.shape[1]):
         np.dot(h[t], recurrent_kernel, rec)
         at, cp, ct, ht = gates[t], c[t], c[t + 1], h[t + 1]
@@ -453,8 +446,8 @@ def lstm_backward(kernel, recurrent_kernel, x_tm, gates, c, h, dy, dh, dc, dx, d
     """
     _check_output(dy, x_tm.shape[0], return_sequences)
     steps, batch = gates.shape[0], gates.shape[1]
-    _zero(dh)
-    _zero(dc)
+    zero2d(dh)
+    zero2d(dc)
     for t in range(steps - 1, -1, -1):
         add_dy = return_sequences != 0 or t == steps - 1
         at, cp, ct = gates[t], c[t], c[t + 1]
@@ -559,7 +552,7 @@ def gru_forward(x, kernel, recurrent_kernel, bias, x_tm, gates, rec, rh, h, y,
     batch = x.shape[0]
     _project_inputs(x, kernel, x_tm, gates, par)
     bias_x, bias_h = bias[0], bias[1]
-    _zero(h[0])
+    zero2d(h[0])
     for t in range(x.shape[1]):
         np.dot(h[t], recurrent_kernel, rec)
         at, rht, hp, ht = gates[t], rh[t], h[t], h[t + 1]
@@ -599,8 +592,8 @@ def gru_backward(kernel, recurrent_kernel, x_tm, gates, rh, h, dy, da_rec, dh, d
     """
     _check_output(dy, x_tm.shape[0], return_sequences)
     steps, batch = gates.shape[0], gates.shape[1]
-    _zero(dh)
-    _zero(dh_rec)
+    zero2d(dh)
+    zero2d(dh_rec)
     for t in range(steps - 1, -1, -1):
         add_dy = return_sequences != 0 or t == steps - 1
         at, rht, hp, drt = gates[t], rh[t], h[t], da_rec[t]
