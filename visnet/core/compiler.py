@@ -615,9 +615,10 @@ class _Planner:
         if n == 0:
             return []
         s1, s2 = P.state_offsets
-        # Serial on purpose: the vectorised update of 100,000 values takes about 30 us, and the
-        # prange version measured several times slower on these machines.
-        common = dict(w_p=0, g_p=P.grads_offset, s1_p=s1, n=n, hyper_p=P.hyper, par=0)
+        # In parallel for large networks: 100,000 Adam updates take ~35 us serially, ~23 us on
+        # two threads.
+        common = dict(w_p=0, g_p=P.grads_offset, s1_p=s1, n=n, hyper_p=P.hyper,
+                      par=self.c.par(n * 4))
         kind = self.c.optimizer_type
         if kind == "sgd":
             update = encode(Op.SGD, **common)

@@ -170,12 +170,14 @@ def _dy_row(dy, b, t):
 
 
 @njit(**JIT)
-def _column_sums_block(a, out, j0, j1):
-    for j in range(j0, j1):
+def _column_sums_block(a, out):
+    """out = column sums of a; callers pass zero-based slices (see config)."""
+    for j in range(out.shape[0]):
         out[j] = 0
     for r in range(a.shape[0]):
-        for j in range(j0, j1):
-            out[j] += a[r, j]
+        row = a[r]
+        for j in range(out.shape[0]):
+            out[j] += row[j]
 
 
 @njit(**JIT_PARALLEL)
@@ -185,9 +187,10 @@ def _column_sums(a, out, par):
     blocks = (cols + _BIAS_BLOCK - 1) // _BIAS_BLOCK
     if par:
         for k in prange(blocks):
-            _column_sums_block(a, out, k * _BIAS_BLOCK, min(cols, (k + 1) * _BIAS_BLOCK))
+            j0, j1 = k * _BIAS_BLOCK, min(cols, (k + 1) * _BIAS_BLOCK)
+            _column_sums_block(a[:, j0:j1], out[j0:j1])
     else:
-        _column_sums_block(a, out, 0, cols)
+        _column_sums_block(a, out)
 
 
 @njit(**JIT)

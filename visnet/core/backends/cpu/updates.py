@@ -14,12 +14,12 @@ from numba import njit, prange
 from .config import JIT, JIT_PARALLEL
 
 F = np.float32
-CHUNK = 4096
+CHUNK = 4096  # values per parallel iteration; each gets zero-based slices, which vectorise
 
 
 @njit(**JIT)
-def _sgd_range(w, g, vel, lo, hi, lr, momentum, nesterov, wd):
-    for i in range(lo, hi):
+def _sgd_range(w, g, vel, lr, momentum, nesterov, wd):
+    for i in range(w.shape[0]):
         d = g[i] + wd * w[i]
         if momentum != 0:
             vel[i] = momentum * vel[i] + d
@@ -34,13 +34,14 @@ def sgd_update(w, g, vel, h, par):
     chunks = (n + CHUNK - 1) // CHUNK
     if par:
         for c in prange(chunks):
-            _sgd_range(w, g, vel, c * CHUNK, min(n, (c + 1) * CHUNK), h[0], h[1], h[2] != 0, h[3])
+            lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
+            _sgd_range(w[lo:hi], g[lo:hi], vel[lo:hi], h[0], h[1], h[2] != 0, h[3])
     else:
-        _sgd_range(w, g, vel, 0, n, h[0], h[1], h[2] != 0, h[3])
+        _sgd_range(w, g, vel, h[0], h[1], h[2] != 0, h[3])
 
 
 @njit(**JIT)
-def _adam_range(w, g, m, v, lo, hi, lr, b1, b2, eps, wd, bc1, bc2, decoupled):
+def _adam_range(w, g, m, v, lr, b1, b2, eps, wd, bc1, bc2, decoupled):
     # Straight-line body with every branch and constant hoisted, so LLVM vectorises it.
     step = lr / bc1
     inv_root_bc2 = F(1) / math.sqrt(bc2)
@@ -48,7 +49,7 @@ def _adam_range(w, g, m, v, lo, hi, lr, b1, b2, eps, wd, bc1, bc2, decoupled):
     one_b2 = F(1) - b2
     shrink = F(1) - lr * wd if decoupled else F(1)  # AdamW decays the weight itself
     l2 = F(0) if decoupled else wd  # Adam adds the decay to the gradient
-    for i in range(lo, hi):
+    for i in range(w.shape[0]):
         d = g[i] + l2 * w[i]
         mi = b1 * m[i] + one_b1 * d
         vi = b2 * v[i] + one_b2 * d * d
@@ -69,15 +70,16 @@ def adam_update(w, g, m, v, h, par):
     chunks = (n + CHUNK - 1) // CHUNK
     if par:
         for c in prange(chunks):
-            _adam_range(w, g, m, v, c * CHUNK, min(n, (c + 1) * CHUNK), h[0], h[1], h[2], h[3],
-                        h[4], bc1, bc2, h[5] != 0)
+            lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
+            _adam_range(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], h[0], h[1], h[2], h[3], h[4],
+                        bc1, bc2, h[5] != 0)
     else:
-        _adam_range(w, g, m, v, 0, n, h[0], h[1], h[2], h[3], h[4], bc1, bc2, h[5] != 0)
+        _adam_range(w, g, m, v, h[0], h[1], h[2], h[3], h[4], bc1, bc2, h[5] != 0)
 
 
 @njit(**JIT)
-def _rmsprop_range(w, g, sq, buf, lo, hi, lr, rho, eps, momentum, wd):
-    for i in range(lo, hi):
+def _rmsprop_range(w, g, sq, buf, lr, rho, eps, momentum, wd):
+    for i in range(w.shape[0]):
         d = g[i] + wd * w[i]
         sq[i] = rho * sq[i] + (F(1) - rho) * d * d
         step = d / (math.sqrt(sq[i]) + eps)
@@ -94,10 +96,11 @@ def rmsprop_update(w, g, sq, buf, h, par):
     chunks = (n + CHUNK - 1) // CHUNK
     if par:
         for c in prange(chunks):
-            _rmsprop_range(w, g, sq, buf, c * CHUNK, min(n, (c + 1) * CHUNK), h[0], h[1], h[2],
-                           h[3], h[4])
+            lo, hi = c * CHUNK, min(n, (c + 1) * CHUNK)
+            _rmsprop_range(w[lo:hi], g[lo:hi], sq[lo:hi], buf[lo:hi], h[0], h[1], h[2], h[3],
+                           h[4])
     else:
-        _rmsprop_range(w, g, sq, buf, 0, n, h[0], h[1], h[2], h[3], h[4])
+        _rmsprop_range(w, g, sq, buf, h[0], h[1], h[2], h[3], h[4])
 
 
 @njit(**JIT)
