@@ -415,7 +415,7 @@ class _Planner:
                            b_p=P.weights[f"{n}/bias"].offset, y=out.offset, batch=B,
                            steps=steps, features=features, units=units,
                            return_sequences=int(p["return_sequences"]),
-                           par=0,  # per-step prange regions cost more than they gain (measured)
+                           par=c.par(B * steps * gates * units * 4),
                            **{k: buf[k].offset for k in names if k in FIELDS[fwd]}, **extra)]
         if t == "BatchNorm":
             rows, ch, s = self._bn_view(n)
@@ -591,7 +591,7 @@ class _Planner:
                            features=features, units=units,
                            return_sequences=int(p["return_sequences"]), need_dx=need_dx,
                            acc=self.acc(dx) if need_dx else 0,
-                           par=0,
+                           par=c.par(self.batch * steps * gates * units * 4),
                            **{k: buf[k].offset for k in names if k in FIELDS[bwd]}, **extra)]
         if t == "BatchNorm":
             rows, ch, s = self._bn_view(n)
