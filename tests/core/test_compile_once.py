@@ -25,4 +25,5 @@ def test_new_drawings_and_batch_sizes_compile_nothing_new():
         if signatures is None:
             signatures = list(vm.run.signatures)
         assert list(vm.run.signatures) == signatures, f"drawing {i} compiled a new executor"
-    assert len(signatures) == 1
+    # One float32 executor (gradient checks elsewhere may have built the float64 one).
+    assert sum("float32" in str(sig[1]) for sig in signatures) == 1
