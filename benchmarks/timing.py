@@ -35,6 +35,9 @@ def machine() -> dict[str, Any]:
             "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
+SETTLE_S = 0.5
+
+
 def compare(makers: dict[str, Callable[[], Step]], steps: int, repeats: int,
             warmup: int) -> dict[str, dict[str, Any]]:
     """Build each framework's step, run `warmup` steps (the first one's loss is the sanity
@@ -55,6 +58,9 @@ def compare(makers: dict[str, Callable[[], Step]], steps: int, repeats: int,
     for r in range(repeats):
         start = warmup + r * steps
         for name, step in live.items():
+            # Let the previous framework's idle worker threads stop spinning (OpenMP pools spin
+            # for a while after each parallel region), so they do not steal this one's cores.
+            time.sleep(SETTLE_S)
             gc.collect()
             gc.disable()
             t0 = time.perf_counter()
