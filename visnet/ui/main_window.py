@@ -52,3 +52,5 @@ class MainWindow(QMainWindow):
             f"{graph.training.batch_size}: about {human_bytes(sum(memory.values()))}")
         self.problems.setText("\n".join(f"{p.severity}: {p.message}" for p in summary.problems)
                               or "No problems.")
+        has_errors = any(p.is_error for p in summary.problems)
+        self.problems.setStyleSheet("color: #c62828;" if has_errors else "")
