@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-import visnet
 from visnet.core.errors import CompileError
 from visnet.core.model import compile
 from visnet.core.optim import Optimizer

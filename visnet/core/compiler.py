@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import layers
-from .backends.cpu.activations import LINEAR, SIGMOID, SOFTMAX
+from .backends.cpu.activations import LINEAR
 from .backends.cpu.config import PARALLEL_MIN_WORK
 from .backends.cpu.conv import conv2d_geometry
 from .backends.cpu import recurrent
@@ -287,7 +287,8 @@ class _Planner:
             x_shape = c.input_shapes[n][0]
             buf["dx_tmp"] = self.take(self.rows_of(x_shape), x_shape[-1])
         elif node.type == "Conv2D":
-            (ch, h, w), (f, oh, ow) = c.input_shapes[n][0], shape
+            ch = c.input_shapes[n][0][0]
+            f, oh, ow = shape
             kh, kw = layers.pair(p["kernel_size"])
             buf["cols"] = self.take(ch * kh * kw, B * oh * ow)
             buf["out_t"] = self.take(f, B * oh * ow)
@@ -427,8 +428,7 @@ class _Planner:
                            mean=buf["mean"].offset, invstd=buf["invstd"].offset, n=rows, c=ch,
                            s=s, hyper_p=P.constant(f"{n}/bn"),
                            training=training, par=c.par(out.size * 4))]
-        raise CompileError(f"{node.label}: the {self.c.parallel and 'cpu' or 'serial'} backend "
-                           f"cannot run {t} layers yet")
+        raise CompileError(f"{node.label}: the compiler has no forward pass for {t} layers")
 
     def _concat(self, n: str, p: dict, forward: bool) -> list[np.ndarray]:
         c, plan = self.c, self.plan
@@ -605,7 +605,7 @@ class _Planner:
                            dbeta_p=P.grad(f"{n}/beta").offset, n=rows, c=ch, s=s,
                            training=training, acc=self.acc(target) if wants_dx[0] else 0,
                            par=c.par(dy.size * 4))]
-        raise CompileError(f"{node.label}: this backend cannot train {t} layers yet")
+        raise CompileError(f"{node.label}: the compiler has no backward pass for {t} layers")
 
     # -- update ------------------------------------------------------------------------------
 

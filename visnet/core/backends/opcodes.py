@@ -51,7 +51,6 @@ class Op(IntEnum):
     SGD = 31
     ADAM = 32
     RMSPROP = 33
-    ZERO = 34
 
 
 FIELDS: dict[Op, tuple[str, ...]] = {
@@ -94,7 +93,6 @@ FIELDS: dict[Op, tuple[str, ...]] = {
     Op.SGD: ("w_p", "g_p", "s1_p", "n", "hyper_p", "par"),
     Op.ADAM: ("w_p", "g_p", "s1_p", "s2_p", "n", "hyper_p", "par"),
     Op.RMSPROP: ("w_p", "g_p", "s1_p", "s2_p", "n", "hyper_p", "par"),
-    Op.ZERO: ("dst", "n"),
 }
 
 # Recurrent layers: the workspaces are those of visnet.core.backends.cpu.recurrent, by name.

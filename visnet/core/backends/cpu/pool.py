@@ -68,14 +68,12 @@ def _maxpool_grad_plane_2x2(xp, yp, dyp, dxp, acc):
             m = yp[oy, ox]
             g = dyp[oy, ox]
             a, b = x0[2 * ox], x0[2 * ox + 1]
-            c, d = x1[2 * ox], x1[2 * ox + 1]
+            c = x1[2 * ox]  # the last position takes the gradient when none before does
             nan = m != m
             ga = g if (a == m or (nan and a != a)) else F(0)
             gb = g if ga == 0 and (b == m or (nan and b != b)) else F(0)
             gc = g if ga == 0 and gb == 0 and (c == m or (nan and c != c)) else F(0)
             gd = g if ga == 0 and gb == 0 and gc == 0 else F(0)
-            if g == 0:
-                ga = gb = gc = gd = F(0)
             if acc:
                 d0[2 * ox] += ga
                 d0[2 * ox + 1] += gb

@@ -29,7 +29,6 @@ prange; zero runs everything serially, and the results are then identical from r
 prange iteration owns the elements it writes.
 """
 
-import math
 
 import numpy as np
 from numba import njit, prange
@@ -228,6 +227,19 @@ def _input_grad(da, kernel, x_tm, dx, need_dx, acc, par):
 
 
 @njit(**JIT)
+def _parameter_and_input_grads(x_tm, h, da, kernel, dkernel, drecurrent, dbias, dx, need_dx, acc,
+                               par):
+    """After the backward walk over the steps, with da : T[steps, batch, gates * units] the
+    gradients of the pre-activations (the same for the input and the recurrent side): one GEMM
+    each for the kernel and recurrent-kernel gradients, the bias sums, and the input gradient."""
+    steps, batch = da.shape[0], da.shape[1]
+    _weight_grad(x_tm, da, dkernel)
+    _weight_grad(h[:steps], da, drecurrent)
+    _column_sums(da.reshape(steps * batch, da.shape[2]), dbias, par)
+    _input_grad(da, kernel, x_tm, dx, need_dx, acc, par)
+
+
+@njit(**JIT)
 def _check_act(act):
     if act == SOFTMAX:
         raise ValueError("SimpleRNN takes an elementwise activation, not softmax")
@@ -332,10 +344,8 @@ def simple_rnn_backward(kernel, recurrent_kernel, x_tm, z, h, dy, dh, dx, dkerne
                 _rnn_cell_backward(zt[b], ht[b], dh[b], _dy_row(dy, b, t), add_dy, act)
         if t > 0:
             np.dot(zt, recurrent_kernel.T, dh)
-    _weight_grad(x_tm, z, dkernel)
-    _weight_grad(h[:steps], z, drecurrent)
-    _column_sums(z.reshape(steps * batch, z.shape[2]), dbias, par)
-    _input_grad(z, kernel, x_tm, dx, need_dx, acc, par)
+    _parameter_and_input_grads(x_tm, h, z, kernel, dkernel, drecurrent, dbias, dx, need_dx,
+                               acc, par)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,10 +472,8 @@ def lstm_backward(kernel, recurrent_kernel, x_tm, gates, c, h, dy, dh, dc, dx, d
                 _lstm_cell_backward(at[b], cp[b], ct[b], dh[b], _dy_row(dy, b, t), add_dy, dc[b])
         if t > 0:
             np.dot(at, recurrent_kernel.T, dh)
-    _weight_grad(x_tm, gates, dkernel)
-    _weight_grad(h[:steps], gates, drecurrent)
-    _column_sums(gates.reshape(steps * batch, gates.shape[2]), dbias, par)
-    _input_grad(gates, kernel, x_tm, dx, need_dx, acc, par)
+    _parameter_and_input_grads(x_tm, h, gates, kernel, dkernel, drecurrent, dbias, dx,
+                               need_dx, acc, par)
 
 
 # ---------------------------------------------------------------------------------------------

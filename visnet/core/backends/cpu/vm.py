@@ -6,7 +6,6 @@ anything: the kernels compile once, are cached on disk, and every network runs t
 A whole training step is one call from Python.
 """
 
-import numpy as np
 from numba import njit, uint64
 
 from ..opcodes import Op
@@ -20,7 +19,6 @@ _CONCAT_FWD, _CONCAT_BWD = int(Op.CONCAT_FWD), int(Op.CONCAT_BWD)
 _DROPOUT_FWD, _DROPOUT_BWD = int(Op.DROPOUT_FWD), int(Op.DROPOUT_BWD)
 _LOSS_CE, _LOSS_BCE, _LOSS_MSE = int(Op.LOSS_CE), int(Op.LOSS_BCE), int(Op.LOSS_MSE)
 _CLIP, _SGD, _ADAM, _RMSPROP = int(Op.CLIP), int(Op.SGD), int(Op.ADAM), int(Op.RMSPROP)
-_ZERO = int(Op.ZERO)
 _CONV_FWD, _CONV_BWD = int(Op.CONV_FWD), int(Op.CONV_BWD)
 _MAXPOOL_FWD, _MAXPOOL_BWD = int(Op.MAXPOOL_FWD), int(Op.MAXPOOL_BWD)
 _AVGPOOL_FWD, _AVGPOOL_BWD = int(Op.AVGPOOL_FWD), int(Op.AVGPOOL_BWD)
@@ -231,5 +229,3 @@ def run(program, P, W, step):
                                    _v2(W, p[10], b, u), _v3(W, p[11], b, t, f),
                                    _v2(P, p[12], f, 3 * u), _v2(P, p[13], u, 3 * u),
                                    _v2(P, p[14], 2, 3 * u), p[19], p[20], p[21], p[22])
-        elif op == _ZERO:
-            W[p[1]:p[1] + p[2]] = 0
