@@ -1,7 +1,7 @@
 """VisNet: draw neural networks, train them on a Numba core, watch every layer learn.
 
-The public API (stable): Graph, save, load, compile (to a Model), the typed errors, and the
-layer catalogue.
+The public API (stable): Graph, save, load, compile (to a Model), datasets.load, Trainer and its
+events, the typed errors, and the layer catalogue.
 """
 
 import os
@@ -19,9 +19,10 @@ from .core.settings import TrainingSettings
 __version__ = "0.1.0"
 
 __all__ = [
-    "CompileError", "Document", "Edge", "FileFormatError", "Graph", "GraphError", "Model",
-    "Node", "ParamError", "ShapeError", "TrainingSettings", "compile", "layer_types", "load",
-    "save",
+    "BatchEnd", "Checkpoint", "CompileError", "Document", "Edge", "EpochEnd", "Failed",
+    "FileFormatError", "Finished", "Graph", "GraphError", "Model", "Node", "ParamError",
+    "ShapeError", "Snapshot", "Trainer", "TrainingSettings", "compile", "datasets",
+    "layer_types", "load", "save",
 ]
 
 
@@ -32,4 +33,13 @@ def __getattr__(name: str):
         from .core import model
 
         return getattr(model, name)
+    if name in ("Trainer", "Checkpoint", "BatchEnd", "EpochEnd", "Snapshot", "Finished",
+                "Failed"):
+        from .core import training
+
+        return getattr(training, name)
+    if name == "datasets":
+        from .core import data
+
+        return data
     raise AttributeError(f"module 'visnet' has no attribute {name!r}")

@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from . import train_command
 from .core.errors import VisNetError
 
 EXIT_BAD_INPUT = 2
@@ -46,14 +47,18 @@ def _app(args: argparse.Namespace) -> int:
 def _parsers() -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.ArgumentParser,
                                                                     Callable[..., int]]]]:
     app = _Parser(prog="visnet", description="Draw, train and watch neural networks. "
-                  "Commands: info FILE (layer table). With no command, opens the app.")
+                  "Commands: info FILE (layer table), train FILE (train headless). With no command, "
+                  "opens the app.")
     app.add_argument("file", nargs="?", help="a .visnet or .json drawing to open")
     app.add_argument("--screenshot", metavar="PNG",
                      help="render the window once it has started, write it to PNG and exit")
     info = _Parser(prog="visnet info", description="Print a drawing's layers, output shapes "
                    "and parameter counts.")
     info.add_argument("file", help="a .visnet or .json drawing")
-    return app, {"info": (info, _info)}
+    train = _Parser(prog="visnet train", description="Train a drawing headless on its dataset "
+                    "(or --dataset) and write the trained file with --out.")
+    train_command.add_arguments(train)
+    return app, {"info": (info, _info), "train": (train, train_command.run)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -27,3 +27,8 @@ def templates() -> list[TemplateInfo]:
 
 def template_path(name: str) -> Path:
     return TEMPLATES / f"{name}.visnet"
+
+
+def resource_path(relative: str) -> Path:
+    """A file shipped in resources/, e.g. "text/fables.txt"."""
+    return RESOURCES / relative

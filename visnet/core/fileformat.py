@@ -52,6 +52,8 @@ MAX_DATASET_CHARS = 4096
 GRAPH_MEMBER = "visnet.json"
 WEIGHTS_MEMBER = "weights.npz"
 HISTORY_MEMBER = "history.json"
+CHECKPOINT_MEMBER = "checkpoint.json"
+CHECKPOINT_ARRAYS_MEMBER = "checkpoint.npz"
 
 _WEIGHT_KEY = re.compile(r"^([A-Za-z0-9_.-]{1,64})/([A-Za-z_][A-Za-z0-9_]{0,63})$")
 
@@ -64,6 +66,10 @@ class Document:
     graph: Graph
     weights: dict[str, np.ndarray] | None = None
     history: dict[str, Any] | None = None
+    # Where a run stands, to continue it exactly: (the JSON state, the arrays: optimizer slots
+    # "slot0", "slot1" and early stopping's best weights "best/{node_id}/{name}"). See
+    # visnet.core.training.Checkpoint.
+    checkpoint: tuple[dict[str, Any], dict[str, np.ndarray]] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,15 +83,17 @@ def document_dict(graph: Graph) -> dict[str, Any]:
 
 
 def save(path: str | os.PathLike, graph: Graph, weights: dict[str, Any] | None = None,
-         history: dict[str, Any] | None = None) -> Path:
-    """Write a drawing, and optionally its weights and history, atomically to ``path``.
+         history: dict[str, Any] | None = None,
+         checkpoint: tuple[dict[str, Any], dict[str, np.ndarray]] | None = None) -> Path:
+    """Write a drawing, and optionally its weights, history and a training checkpoint (as
+    ``Checkpoint.state()``, ``Checkpoint.arrays()``), atomically to ``path``.
 
-    A path ending in .json gets the bare drawing; weights and history need a .visnet file.
+    A path ending in .json gets the bare drawing; the rest needs a .visnet file.
     """
     path = Path(path)
     text = json.dumps(document_dict(graph), indent=1, allow_nan=False)
     if path.suffix.lower() == ".json":
-        if weights is not None or history is not None:
+        if weights is not None or history is not None or checkpoint is not None:
             raise ValueError(f"{path.name}: a .json file holds only the drawing; save as "
                              f".visnet to keep weights and history")
         _write_atomically(path, lambda f: f.write(text.encode("utf-8")))
@@ -102,6 +110,14 @@ def save(path: str | os.PathLike, graph: Graph, weights: dict[str, Any] | None =
             raise ValueError(f"{path.name}: history must be a dict, not {type(history).__name__}")
         members.append((HISTORY_MEMBER, json.dumps(_finite_or_none(history),
                                                    allow_nan=False).encode("utf-8")))
+    if checkpoint is not None:
+        state, arrays = checkpoint
+        _check_checkpoint_state(state, f"{path.name}: checkpoint")
+        members.append((CHECKPOINT_MEMBER, json.dumps(_finite_or_none(state),
+                                                      allow_nan=False).encode("utf-8")))
+        buffer = io.BytesIO()
+        np.savez(buffer, **{k: np.asarray(v, np.float32) for k, v in arrays.items()})
+        members.append((CHECKPOINT_ARRAYS_MEMBER, buffer.getvalue()))
 
     def write(f):
         with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -193,7 +209,22 @@ def _load_zip(path: Path) -> Document:
                 if not isinstance(history, dict):
                     raise FileFormatError(f"{where}: must hold a JSON object, not "
                                           f"{_json_type(history)}")
-            return Document(graph, weights, history)
+            checkpoint = None
+            if CHECKPOINT_MEMBER in members:
+                where = f"{name}: {CHECKPOINT_MEMBER}"
+                raw = _read_member(zf, members[CHECKPOINT_MEMBER], MAX_JSON_BYTES, name)
+                state = _parse_json(raw, where)
+                _check_checkpoint_state(state, where)
+                arrays = {}
+                if CHECKPOINT_ARRAYS_MEMBER in members:
+                    raw = _read_member(zf, members[CHECKPOINT_ARRAYS_MEMBER], MAX_WEIGHT_BYTES,
+                                       name)
+                    arrays = _read_npz(raw, f"{name}: {CHECKPOINT_ARRAYS_MEMBER}")
+                if weights is None:
+                    raise FileFormatError(f"{where}: a checkpoint needs the weights, but the "
+                                          f"file has no {WEIGHTS_MEMBER}")
+                checkpoint = (state, arrays)
+            return Document(graph, weights, history, checkpoint)
     except zipfile.BadZipFile as exc:
         raise FileFormatError(f"{name}: is not a valid zip: {exc}") from None
     except OSError as exc:
@@ -468,6 +499,36 @@ def _check_weights(graph: Graph, weights: dict[str, Any], where: str) -> dict[st
                                   f"{node.label} needs {expected[key]}")
         out[key] = np.ascontiguousarray(array, dtype=np.float32)
     return out
+
+
+def _check_checkpoint_state(state: Any, where: str) -> None:
+    """The JSON part of a checkpoint: where the run stands. Arrays are checked when used."""
+    d = _expect_object(state, where, "the checkpoint")
+    _only_keys(d, {"epoch", "batch", "seed", "epoch_sums", "best", "dataset", "finished",
+                   "optimizer"}, where, "the checkpoint")
+    for key in ("epoch", "batch", "seed"):
+        value = d.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
+            raise FileFormatError(f"{where}: {key!r} must be a whole number >= 0, not "
+                                  f"{_short(value)}")
+    opt = _expect_object(d.get("optimizer"), where, "optimizer")
+    _expect_object(opt.get("config"), where, "optimizer.config")
+    step = opt.get("step")
+    if not isinstance(step, int) or isinstance(step, bool) or step < 0:
+        raise FileFormatError(f"{where}: optimizer.step must be a whole number >= 0, not "
+                              f"{_short(step)}")
+    sums = d.get("epoch_sums") or {}
+    if not isinstance(sums, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in sums.values()):
+        raise FileFormatError(f"{where}: epoch_sums must map names to numbers")
+    best = d.get("best")
+    if best is not None:
+        b = _expect_object(best, where, "best")
+        if not isinstance(b.get("epoch"), int) or not isinstance(b.get("wait"), int) or \
+                not isinstance(b.get("value"), (int, float)):
+            raise FileFormatError(f"{where}: best must hold epoch, value and wait numbers")
+    if d.get("dataset") is not None and not isinstance(d.get("dataset"), str):
+        raise FileFormatError(f"{where}: dataset must be a string")
 
 
 # ---------------------------------------------------------------------------------------------

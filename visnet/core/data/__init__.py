@@ -1,0 +1,79 @@
+"""Datasets: built-in ones (TensorFlow Playground's 2-D sets, digits, sine, text) and the user's
+own files. ``load(spec)`` returns a :class:`Dataset`; see :mod:`.spec` for the spec syntax."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Callable
+
+from . import files, synthetic
+from .dataset import CLASSES, REGRESSION, DataError, Dataset, Loaded, Normalization, finish
+from .spec import Options, Spec, parse
+
+Loader = Callable[[Spec, Options], Loaded]
+
+BUILTINS: dict[str, tuple[str, Loader]] = {
+    "spiral": ("two interleaved spirals of 2-D points (options: samples, noise)",
+               synthetic.spiral),
+    "moons": ("two interleaving half circles (options: samples, noise)", synthetic.moons),
+    "circles": ("a circle inside a ring (options: samples, noise)", synthetic.circles),
+    "xor": ("the four quadrants, opposite ones alike (options: samples, noise)", synthetic.xor),
+    "gaussians": ("two Gaussian blobs (options: samples, noise)", synthetic.gaussians),
+    "digits": ("1,797 handwritten digits as 1x8x8 images, 10 classes", synthetic.digits),
+    "sine": ("windows of sine waves; predict the next value (options: samples, steps, noise)",
+             synthetic.sine),
+    "text": ("next character of a public-domain text, one-hot over 40 characters "
+             "(options: steps, stride)", synthetic.text),
+}
+
+FILE_KINDS: dict[str, tuple[str, Loader]] = {
+    "mnist": ("a folder of IDX files as MNIST and Fashion-MNIST publish them (raw or .gz)",
+              files.load_mnist),
+    "csv": ("a CSV file with a header row; the label column by name (label=NAME) or the last "
+            "(options: label, task=classes|regression)", files.load_csv),
+    "npz": ("a NumPy .npz file with arrays x and y (and optionally class_names)",
+            files.load_npz),
+    "images": ("a folder with one subfolder of PNG/JPEG images per class (options: size, "
+               "channels=1|3)", files.load_images),
+}
+
+
+def load(spec: str, base_dir: str | os.PathLike | None = None, validation: float = 0.2,
+         seed: int = 0) -> Dataset:
+    """Load a dataset by spec: a built-in name, or KIND:PATH for the user's own files.
+
+    Relative paths are taken from ``base_dir`` (the folder of the .visnet file that names the
+    dataset) when given, else the working directory. Options ``validation`` and ``seed`` in the
+    spec override the arguments. Raises :class:`DataError` with a message naming what is wrong.
+    """
+    parsed = parse(spec)
+    opts = Options(parsed)
+    validation = opts.float("validation", validation, 0.0, 0.9)
+    seed = opts.int("seed", seed, 0, 2**31 - 1)
+    if parsed.path is None:
+        if parsed.name not in BUILTINS:
+            kinds = ", ".join(f"{k}:PATH" for k in FILE_KINDS)
+            raise DataError(f"unknown dataset {spec!r}: built in are "
+                            f"{', '.join(BUILTINS)}; your own data as {kinds}")
+        loader = BUILTINS[parsed.name][1]
+    else:
+        if parsed.name not in FILE_KINDS:
+            raise DataError(f"unknown kind of data {parsed.name!r} in {spec!r}: use one of "
+                            f"{', '.join(k + ':PATH' for k in FILE_KINDS)}")
+        if not parsed.path:
+            raise DataError(f"dataset {spec!r} names no file or folder after "
+                            f"'{parsed.name}:'")
+        path = Path(parsed.path).expanduser()
+        if not path.is_absolute() and base_dir is not None:
+            path = Path(base_dir) / path
+        parsed = Spec(parsed.text, parsed.name, str(path), parsed.options)
+        opts.spec = parsed
+        loader = FILE_KINDS[parsed.name][1]
+    loaded = loader(parsed, opts)
+    opts.done()
+    return finish(spec, loaded, validation, seed)
+
+
+__all__ = ["BUILTINS", "CLASSES", "DataError", "Dataset", "FILE_KINDS", "Loaded",
+           "Normalization", "REGRESSION", "load"]
