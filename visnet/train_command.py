@@ -64,6 +64,7 @@ _positive_float.__name__ = "positive number"
 
 def run(args: argparse.Namespace) -> int:
     from .core.data import DataError, load as load_dataset
+    from .core.data.fit import check_fit
     from .core.fileformat import load, save
     from .core.model import compile as compile_model
     from .core.training import (BatchEnd, Checkpoint, EpochEnd, Failed, Finished, Trainer)
@@ -84,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         graph.set_training(graph.training.updated(**changes))
     settings = graph.training
     dataset = load_dataset(spec, base_dir=path.parent, seed=settings.seed)
+    check_fit(graph, dataset)  # before anything is printed or compiled
     model = compile_model(graph, backend=settings.backend, seed=settings.seed)
 
     resume = None

@@ -357,14 +357,19 @@ class Trainer:
         return self.model.get_weights(), self.model.get_optimizer_state()
 
     def _diverged(self, good, epoch: int) -> Failed:
-        node = self.model.first_nonfinite()
-        step = self.model.optimizer.step
-        weights, opt = good
-        self.model.set_weights(weights)
-        self.model.set_optimizer_state(opt)
-        where = ""
+        model = self.model
+        node = model.first_nonfinite()
         if node is not None:
-            where = f"; non-finite values first appeared in {self.model.graph.nodes[node].label}"
+            where = f"; non-finite values first appeared in {model.graph.nodes[node].label}"
+        else:  # every value finite, but the loss overflowed float32: name what fed it
+            node = model.compiled.loss.node
+            out = model.activations(nodes=[node]).get(node)
+            size = f" grew to {float(np.abs(out).max()):.3g}" if out is not None else " grew"
+            where = f"; the outputs of {model.graph.nodes[node].label}{size}"
+        step = model.optimizer.step
+        weights, opt = good
+        model.set_weights(weights)
+        model.set_optimizer_state(opt)
         msg = (f"training diverged at epoch {epoch}, step {step}: the loss became NaN or "
                f"infinite{where}. The weights are back to those of step {opt['step']}; try a "
                f"lower learning rate, gradient clipping (clipnorm) or a normalisation layer")
