@@ -54,7 +54,8 @@ def class_metrics(true: np.ndarray, predicted: np.ndarray, n_classes: int) -> di
 
 
 def regression_metrics(true: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    if len(predicted) == 0:
+        return {"mse": 0.0, "mae": 0.0}
     err = np.asarray(predicted, np.float64).reshape(len(predicted), -1) \
         - np.asarray(true, np.float64).reshape(len(true), -1)
-    return {"mse": float(np.mean(err ** 2)) if err.size else 0.0,
-            "mae": float(np.mean(np.abs(err))) if err.size else 0.0}
+    return {"mse": float(np.mean(err ** 2)), "mae": float(np.mean(np.abs(err)))}
