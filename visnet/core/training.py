@@ -323,8 +323,12 @@ class Trainer:
                           dict(self._sums), best, self.dataset.spec, self._finished)
 
     def _restore(self, cp: Checkpoint) -> None:
-        self.model.set_weights(cp.weights)
-        self.model.set_optimizer_state(cp.optimizer)
+        try:
+            self.model.set_weights(cp.weights)
+            self.model.set_optimizer_state(cp.optimizer)
+        except (ValueError, KeyError) as exc:
+            raise TrainingError(f"the checkpoint does not fit this network ({exc}); train "
+                                f"from the start with --fresh") from None
         self.history = _copy_history(cp.history)
         self.epoch, self.batch, self.seed = cp.epoch, cp.batch, cp.seed
         self._sums = dict(cp.epoch_sums)
