@@ -307,3 +307,17 @@ def test_connect_refuses_a_missing_port_and_a_missing_node():
         g.connect("x", "b", 1)
     with pytest.raises(GraphError, match="no node 'ghost'"):
         g.connect("ghost", "b")
+
+
+def test_a_connection_that_would_give_an_impossible_shape_is_named():
+    from visnet.core.shapes import connection_shape_problem
+
+    g = visnet.Graph()
+    x = g.add("Input", shape=[1, 8, 8])
+    d = g.add("Dense", units=4)
+    f = g.add("Flatten")
+    assert "insert a Flatten" in connection_shape_problem(g, x, d)
+    assert connection_shape_problem(g, x, f) is None
+    g.connect(x, f)
+    assert connection_shape_problem(g, f, d) is None
+    assert connection_shape_problem(g, d, x) is None  # Input takes no input: another reason

@@ -130,3 +130,21 @@ def weight_shapes(graph: Graph, report: ShapeReport | None = None) -> dict[str, 
         for name, shape in node.layer.weight_shapes(node.resolved_params(), inputs).items():
             out[f"{node_id}/{name}"] = shape
     return out
+
+
+def connection_shape_problem(graph: Graph, src: str, dst: str,
+                             port: int | None = None) -> str | None:
+    """Why connecting ``src`` to ``dst`` would give ``dst`` an impossible input shape, or None.
+
+    The editor refuses such a connection while it is being dragged. Only a new shape error at
+    ``dst`` counts: a connection into a layer whose other inputs are still missing is fine.
+    """
+    if graph.connection_problem(src, dst, port):
+        return None  # refused for another reason, which connection_problem gives
+    trial = graph.copy()
+    trial.connect(src, dst, port)
+    before = {p.message for p in check(graph).problems_for(dst) if p.kind == "shape"}
+    for p in check(trial).problems_for(dst):
+        if p.is_error and p.kind == "shape" and p.message not in before:
+            return p.message
+    return None

@@ -1,0 +1,122 @@
+"""The open drawing as the window sees it: the core Graph, the file it came from, the undo stack
+and the latest shape check. Every edit is a command pushed here (see commands.py); after each
+one the drawing is checked again and ``checked`` tells the views.
+
+The Graph stays plain Python: this QObject only adapts its listeners to Qt signals.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from ..core.fileformat import Document, load, save
+from ..core.graph import Change, Graph
+from ..core.shapes import ShapeReport, check, weight_shapes
+
+
+class DocumentModel(QObject):
+    """Owns the Graph being edited.
+
+    Signals: ``graph_replaced`` (a new Graph: views rebuild), ``changed(Change)`` (one change of
+    the Graph, as its listeners get it), ``checked`` (``report`` holds fresh shapes and
+    problems), ``modified_changed(bool)``, ``path_changed``.
+    """
+
+    graph_replaced = Signal()
+    changed = Signal(object)
+    checked = Signal()
+    modified_changed = Signal(bool)
+    path_changed = Signal()
+
+    def __init__(self, document: Document | None = None, path: Path | None = None,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        self.undo_stack.indexChanged.connect(lambda _: self.recheck())
+        self._unsubscribe = None
+        self.graph = Graph()
+        self.path: Path | None = None
+        self.weights: dict[str, Any] | None = None
+        self.history: dict[str, Any] | None = None
+        self.checkpoint = None
+        self.report = ShapeReport()
+        self.set_document(document or Document(Graph()), path)
+
+    # -- the document ------------------------------------------------------------------------
+
+    def set_document(self, document: Document, path: Path | None) -> None:
+        """Start editing another drawing (New, Open, a template): the undo history restarts."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.graph = document.graph
+        self.weights = document.weights
+        self.history = document.history
+        self.checkpoint = document.checkpoint
+        self._unsubscribe = self.graph.subscribe(self._on_change)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self.set_path(path)
+        self.graph_replaced.emit()
+        self.recheck()
+        self.modified_changed.emit(False)
+
+    def open(self, path: str | Path) -> None:
+        """Load a file (FileFormatError if it is malformed: nothing changes then)."""
+        path = Path(path)
+        self.set_document(load(path), path)
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the drawing (with the weights and history that still fit it) and mark it
+        clean. A .json path gets the bare drawing."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise ValueError("no file name: use Save As")
+        if target.suffix.lower() == ".json":
+            save(target, self.graph)
+        else:
+            weights = self.fitting_weights()
+            keep_checkpoint = self.checkpoint if weights is not None and \
+                self.undo_stack.isClean() else None
+            save(target, self.graph, weights, self.history, keep_checkpoint)
+        self.undo_stack.setClean()
+        self.set_path(target)
+        return target
+
+    def fitting_weights(self) -> dict[str, Any] | None:
+        """The saved weights whose tensors still exist with the same shapes after edits."""
+        if not self.weights:
+            return None
+        shapes = weight_shapes(self.graph, self.report)
+        kept = {k: v for k, v in self.weights.items()
+                if k in shapes and tuple(v.shape) == tuple(shapes[k])}
+        return kept or None
+
+    def set_path(self, path: Path | None) -> None:
+        self.path = path
+        self.path_changed.emit()
+
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    @property
+    def title(self) -> str:
+        return self.path.name if self.path else "Untitled"
+
+    # -- editing -----------------------------------------------------------------------------
+
+    def push(self, command: QUndoCommand) -> None:
+        """Run an edit so that it can be undone."""
+        self.undo_stack.push(command)
+
+    def recheck(self) -> None:
+        self.report = check(self.graph)
+        self.checked.emit()
+
+    def _on_change(self, change: Change) -> None:
+        self.changed.emit(change)
