@@ -131,14 +131,21 @@ class Graph:
         self._tell("node_added", node_id)
         return node_id
 
-    def insert(self, node: Node, edges: Iterable[Edge] = ()) -> None:
-        """Put back a node (and its edges) exactly as it was, as undo does after a remove."""
+    def insert(self, node: Node, edges: Iterable[Edge] = (), at: int | None = None) -> None:
+        """Put back a node (and its edges) exactly as it was, as undo does after a remove;
+        ``at`` is its place in the order of nodes (the end when None)."""
         if node.id in self.nodes:
             raise GraphError(node.id, f"a node with id {node.id!r} already exists")
         check_id(node.id)
         node.layer.check_params(node.params, node.id)
         self._note_id(node.id)
-        self.nodes[node.id] = Node(node.id, node.type, dict(node.params), tuple(node.pos))
+        restored = Node(node.id, node.type, dict(node.params), tuple(node.pos))
+        if at is None or at >= len(self.nodes):
+            self.nodes[node.id] = restored
+        else:
+            items = list(self.nodes.items())
+            items.insert(max(at, 0), (node.id, restored))
+            self.nodes = dict(items)
         self._tell("node_added", node.id)
         for e in edges:
             self.connect(e.src, e.dst, e.port)
@@ -224,14 +231,19 @@ class Graph:
                        f"disconnect it first"
         return None
 
-    def connect(self, src: str, dst: str, port: int | None = None) -> Edge:
+    def connect(self, src: str, dst: str, port: int | None = None,
+                at: int | None = None) -> Edge:
         """Connect the output of ``src`` to input ``port`` of ``dst`` (the next free port if
-        None). Refuses, with a GraphError saying why, what the network could never use."""
+        None). Refuses, with a GraphError saying why, what the network could never use.
+        ``at`` is the edge's place in the order of edges (the end when None), for undo."""
         problem = self.connection_problem(src, dst, port)
         if problem:
             raise GraphError(dst if dst in self.nodes else src, problem)
         edge = Edge(src, dst, self.free_port(dst) if port is None else port)
-        self.edges.append(edge)
+        if at is None:
+            self.edges.append(edge)
+        else:
+            self.edges.insert(max(at, 0), edge)
         self._tell("edge_added", edge.dst, edge)
         return edge
 

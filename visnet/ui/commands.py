@@ -48,20 +48,25 @@ class RemoveItems(QUndoCommand):
         self.graph = graph
         self.node_ids = list(node_ids)
         self.edges = [x for x in edges if x.src not in node_ids and x.dst not in node_ids]
-        self.removed: list[tuple[Node, list[Edge]]] = []
+        self.removed: list[tuple[int, Node]] = []  # (place in the order of nodes, node)
+        self.cut: list[tuple[int, Edge]] = []  # (place in the order of edges, edge)
 
     def redo(self) -> None:
-        for edge in self.edges:
+        gone = set(self.node_ids)
+        self.cut = [(i, e) for i, e in enumerate(self.graph.edges)
+                    if e in self.edges or e.src in gone or e.dst in gone]
+        order = list(self.graph.nodes)
+        self.removed = sorted((order.index(n), self.graph.nodes[n]) for n in self.node_ids)
+        for _, edge in self.cut:
             self.graph.disconnect(edge)
-        self.removed = [self.graph.remove(n) for n in self.node_ids]
+        for _, node in self.removed:
+            self.graph.remove(node.id)
 
     def undo(self) -> None:
-        for node, _ in self.removed:
-            self.graph.insert(node)
-        restored = {e for _, edges in self.removed for e in edges} | set(self.edges)
-        for edge in sorted(restored, key=lambda e: (e.dst, e.port)):
-            if edge not in self.graph.edges:
-                self.graph.connect(edge.src, edge.dst, edge.port)
+        for at, node in self.removed:  # ascending places: each lands where it was
+            self.graph.insert(node, at=at)
+        for at, edge in self.cut:
+            self.graph.connect(edge.src, edge.dst, edge.port, at=at)
 
 
 class Connect(QUndoCommand):

@@ -36,8 +36,8 @@ class DocumentModel(QObject):
                  parent: QObject | None = None):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
-        self.undo_stack.indexChanged.connect(lambda _: self.recheck())
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        self.undo_stack.indexChanged.connect(self._on_index_changed)
         self._unsubscribe = None
         self.graph = Graph()
         self.path: Path | None = None
@@ -117,6 +117,12 @@ class DocumentModel(QObject):
     def recheck(self) -> None:
         self.report = check(self.graph)
         self.checked.emit()
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
+
+    def _on_index_changed(self, _index: int) -> None:
+        self.recheck()
 
     def _on_change(self, change: Change) -> None:
         self.changed.emit(change)
