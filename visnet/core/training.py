@@ -377,7 +377,11 @@ class Trainer:
         msg = (f"training diverged at epoch {epoch}, step {step}: the loss became NaN or "
                f"infinite{where}. The weights are back to those of step {opt['step']}; try a "
                f"lower learning rate, gradient clipping (clipnorm) or a normalisation layer")
-        self.batch = 0
+        self.batch, self._sums = 0, {}  # the epoch starts again from the restored weights
+        curve = self.history["batches"]
+        keep = sum(1 for s in curve["step"] if s <= opt["step"])
+        for key in curve:
+            del curve[key][keep:]
         return Failed(msg, node, epoch, step, _copy_history(self.history))
 
     def _add_batch(self, stats: dict[str, float], n: int, step: int) -> None:
