@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
+from ..core.errors import VisNetError
 from ..core.graph import Edge, Graph, Node
 from ..core.settings import TrainingSettings
 
@@ -46,8 +47,9 @@ class RemoveItems(QUndoCommand):
         what = f"{n} layer{'s' * (n != 1)}" if n else f"{e} connection{'s' * (e != 1)}"
         super().__init__(f"Delete {what}")
         self.graph = graph
-        self.node_ids = list(node_ids)
-        self.edges = [x for x in edges if x.src not in node_ids and x.dst not in node_ids]
+        self.node_ids = list(dict.fromkeys(node_ids))
+        self.edges = [x for x in dict.fromkeys(edges)
+                      if x.src not in node_ids and x.dst not in node_ids]
         self.removed: list[tuple[int, Node]] = []  # (place in the order of nodes, node)
         self.cut: list[tuple[int, Edge]] = []  # (place in the order of edges, edge)
 
@@ -111,6 +113,7 @@ class SetParams(QUndoCommand):
         super().__init__(f"Set {names} of {node_id}")
         self.graph = graph
         self.node_id = node_id
+        changes = graph.node(node_id).layer.check_params(changes, node_id)  # raises if bad
         self.before = dict(graph.node(node_id).params)
         self.after = {**self.before, **changes}
 
@@ -168,6 +171,10 @@ class Paste(QUndoCommand):
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != "visnet-nodes":
             raise ValueError("the clipboard holds no VisNet layers")
+        try:  # refuse it whole now: a command that fails half-way would stay on the stack
+            Graph.from_dict({"nodes": data["nodes"], "edges": data["edges"]})
+        except (VisNetError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"the clipboard holds no usable VisNet layers: {exc}") from None
         self.graph = graph
         self.nodes = data["nodes"]
         self.edges = data["edges"]

@@ -60,9 +60,10 @@ class DocumentModel(QObject):
         self._unsubscribe = self.graph.subscribe(self._on_change)
         self.undo_stack.clear()
         self.undo_stack.setClean()
+        self.report = check(self.graph)  # views that rebuild read it
         self.set_path(path)
         self.graph_replaced.emit()
-        self.recheck()
+        self.checked.emit()
         self.modified_changed.emit(False)
 
     def open(self, path: str | Path) -> None:
