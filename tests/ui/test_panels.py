@@ -83,7 +83,7 @@ def test_the_problems_of_a_broken_drawing_are_listed_in_red_and_lead_to_the_node
     qtbot.addWidget(dock)
     dock.show()
     qtbot.waitExposed(dock)
-    assert dock.windowTitle() == "Problems"
+    assert dock.windowTitle() == "Problems (1)"  # the tab shows how many
     rows = dock.row_texts()
     assert len(rows) == 1
     assert rows[0].startswith("Error: Dense n2 needs a flat input")

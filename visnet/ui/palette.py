@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QLineEdit, QTreeW
 from ..core import layers
 from . import theme
 
-LAYER_MIME = "application/x-visnet-layer"
+from .mime import LAYER_MIME
 TYPE_ROLE = Qt.ItemDataRole.UserRole
 
 

@@ -48,6 +48,7 @@ class SummaryDock(QDockWidget):
         self.table = QTableWidget(0, len(SUMMARY_COLUMNS))
         self.table.setHorizontalHeaderLabels(SUMMARY_COLUMNS)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -136,6 +137,7 @@ class ProblemsDock(QDockWidget):
     def refresh(self) -> None:
         self.list.clear()
         problems = self.document.report.problems
+        self.setWindowTitle(f"Problems ({len(problems)})" if problems else "Problems")
         if not problems:
             item = QListWidgetItem(NO_PROBLEMS)
             item.setFlags(Qt.ItemFlag.NoItemFlags)  # a note, not a row to click

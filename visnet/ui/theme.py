@@ -76,6 +76,10 @@ def apply_theme(name: str, app: QApplication | None = None) -> Theme:
                              (QPalette.ColorRole.Highlight, t.selection)):
             palette.setColor(role, QColor(colour))
         palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+        palette.setColor(QPalette.ColorRole.PlaceholderText, QColor(t.node_subtext))
+        for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText,
+                     QPalette.ColorRole.ButtonText):
+            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(t.node_subtext))
         app.setPalette(palette)
     notifier.changed.emit()
     return _current

@@ -389,16 +389,36 @@ class NodeItem(QGraphicsObject):
                    QRectF(inner.left(), rect.top(), inner.width(), HEADER_HEIGHT), self.title)
         small = _font(7.5)
         top = rect.top() + HEADER_HEIGHT + 3
-        for line in self.param_lines:
-            self._text(painter, small, t.node_subtext, QRectF(inner.left(), top, inner.width(),
-                                                              14), line)
-            top += 13
+        fix = self.short_problem()
+        if fix:  # an error shows what to do on the card itself; the tooltip has it all
+            painter.setFont(small)
+            painter.setPen(QColor(t.error))
+            painter.drawText(QRectF(inner.left(), top, inner.width(), 27),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+                                 | Qt.TextFlag.TextWordWrap), fix)
+        else:
+            for line in self.param_lines:
+                self._text(painter, small, t.node_subtext,
+                           QRectF(inner.left(), top, inner.width(), 14), line)
+                top += 13
         bottom = QRectF(inner.left(), rect.bottom() - 17, inner.width(), 14)
         shape_colour = t.error if self.has_error and self.shape_text == "?" else t.node_text
         self._text(painter, small, shape_colour, bottom, self.shape_text)
         if self.params_text:
             self._text(painter, small, t.node_subtext, bottom, self.params_text,
                        Qt.AlignmentFlag.AlignRight)
+
+    def short_problem(self) -> str:
+        """The first error in a few words: its fix (what follows the last ': '), or the message
+        without the layer's name."""
+        errors = [p for p in self.problems if p.is_error]
+        if not errors:
+            return ""
+        message = errors[0].message
+        if ": " in message:
+            return message.rsplit(": ", 1)[1]
+        prefix = self.title.replace("  ", " ")
+        return message[len(prefix):].strip() if message.startswith(prefix) else message
 
     @staticmethod
     def _text(painter: QPainter, font: QFont, colour: str, rect: QRectF, text: str,

@@ -11,7 +11,7 @@ from ...core.errors import GraphError
 from ..commands import CLIPBOARD_MIME
 from .scene import CanvasScene
 
-LAYER_MIME = "application/x-visnet-layer"
+from ..mime import LAYER_MIME
 ZOOM_STEP = 1.15  # per wheel notch
 MIN_ZOOM = 0.2
 MAX_ZOOM = 4.0
