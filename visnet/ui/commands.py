@@ -16,7 +16,6 @@ from ..core.errors import VisNetError
 from ..core.graph import Edge, Graph, Node
 from ..core.settings import TrainingSettings
 
-CLIPBOARD_MIME = "application/x-visnet-nodes"
 PASTE_OFFSET = 40.0
 KEEP = object()  # SetTraining: leave the dataset as it is
 

@@ -7,6 +7,7 @@ The Graph stays plain Python: this QObject only adapts its listeners to Qt signa
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,17 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from ..core.fileformat import Document, load, save
 from ..core.graph import Change, Graph
 from ..core.shapes import ShapeReport, check, weight_shapes
+
+
+def _weak_listener(model: "DocumentModel"):
+    ref = weakref.ref(model)
+
+    def listener(change: Change) -> None:
+        target = ref()
+        if target is not None:
+            target._on_change(change)
+
+    return listener
 
 
 class DocumentModel(QObject):
@@ -47,6 +59,14 @@ class DocumentModel(QObject):
         self.report = ShapeReport()
         self.set_document(document or Document(Graph()), path)
 
+    def __del__(self):
+        # The undo stack is our child: Qt deletes it after this wrapper is gone, and its
+        # destructor emits indexChanged into our Python slots, which crashed the interpreter.
+        try:
+            self.undo_stack.blockSignals(True)
+        except RuntimeError:  # the C++ side is gone already
+            pass
+
     # -- the document ------------------------------------------------------------------------
 
     def set_document(self, document: Document, path: Path | None) -> None:
@@ -57,7 +77,9 @@ class DocumentModel(QObject):
         self.weights = document.weights
         self.history = document.history
         self.checkpoint = document.checkpoint
-        self._unsubscribe = self.graph.subscribe(self._on_change)
+        # A weak reference: the Graph must not keep this QObject alive in a reference cycle
+        # (PySide crashed collecting such cycles at exit).
+        self._unsubscribe = self.graph.subscribe(_weak_listener(self))
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self.report = check(self.graph)  # views that rebuild read it

@@ -3,12 +3,11 @@ that edit the selection."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QPainter
 from PySide6.QtWidgets import QGraphicsView
 
 from ...core.errors import GraphError
-from ..commands import CLIPBOARD_MIME
 from .scene import CanvasScene
 
 from ..mime import LAYER_MIME
@@ -211,21 +210,13 @@ class CanvasView(QGraphicsView):
         text = self.canvas_scene().copy_selection()
         if text is None:
             return False
-        mime = QMimeData()
-        mime.setData(CLIPBOARD_MIME, text.encode("utf-8"))
-        mime.setText(text)
-        QGuiApplication.clipboard().setMimeData(mime)
+        # Plain text (the JSON of the layers): a QMimeData made in Python would be owned by
+        # the clipboard and destroyed by Qt after Python has shut down, crashing the exit.
+        QGuiApplication.clipboard().setText(text)
         return True
 
     def paste_from_clipboard(self) -> list[str]:
-        mime = QGuiApplication.clipboard().mimeData()
-        if mime is None:
-            return []
-        if mime.hasFormat(CLIPBOARD_MIME):
-            text = bytes(mime.data(CLIPBOARD_MIME)).decode("utf-8", "replace")
-        else:
-            text = mime.text()
-        return self.canvas_scene().paste(text)
+        return self.canvas_scene().paste(QGuiApplication.clipboard().text())
 
     def cut_to_clipboard(self) -> bool:
         if not self.copy_to_clipboard():
