@@ -130,3 +130,23 @@ def test_inputs_of_the_wrong_shape_are_refused_with_the_shapes():
         model.predict(np.zeros((4, 5)))
     with pytest.raises(ValueError, match="targets have shape"):
         model.train_step(np.zeros((4, 6)), np.zeros((3,)))
+
+
+def test_saturated_sigmoid_and_tanh_units_are_counted():
+    g = visnet.Graph()
+    x = g.add("Input", shape=[3])
+    s = g.add("Dense", units=4, activation="sigmoid")
+    t = g.add("Dense", units=2, activation="tanh")
+    loss = g.add("Loss", kind="mse")
+    g.connect(x, s)
+    g.connect(s, t)
+    g.connect(t, loss)
+    model = compile(g, backend="serial")
+    w = model.get_weights()
+    w[f"{s}/kernel"][:] = 0
+    w[f"{s}/kernel"][0, :2] = 100.0  # two units pinned at 1 for a positive first input
+    model.set_weights(w)
+    model.predict(np.array([[1.0, 0.0, 0.0]], np.float32))
+    sat = model.saturated_fractions()
+    assert set(sat) == {s, t}
+    assert sat[s] == 0.5

@@ -281,6 +281,23 @@ class Model:
             out[n] = float(1.0 - alive.mean())
         return out
 
+    def saturated_fractions(self, margin: float = 0.02) -> dict[str, float]:
+        """For each layer ending in a sigmoid or tanh: the fraction of its outputs of the last
+        batch within ``margin`` of the function's limits, where gradients all but vanish."""
+        acts = self.activations()
+        out = {}
+        for n, a in acts.items():
+            p = self.graph.nodes[n].resolved_params()
+            fn = p.get("activation", p.get("fn"))
+            if fn == "sigmoid":
+                low, high = margin, 1.0 - margin
+            elif fn == "tanh":
+                low, high = -1.0 + 2 * margin, 1.0 - 2 * margin
+            else:
+                continue
+            out[n] = float(np.mean((a <= low) | (a >= high))) if a.size else 0.0
+        return out
+
     def first_nonfinite(self) -> str | None:
         """The first layer, in forward order, whose output or gradient of the last run holds a
         NaN or an infinity; None when everything was finite."""

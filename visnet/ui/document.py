@@ -39,6 +39,7 @@ class DocumentModel(QObject):
     """
 
     graph_replaced = Signal()
+    run_changed = Signal()  # new weights/history from training
     changed = Signal(object)
     checked = Signal()
     modified_changed = Signal(bool)
@@ -56,6 +57,8 @@ class DocumentModel(QObject):
         self.weights: dict[str, Any] | None = None
         self.history: dict[str, Any] | None = None
         self.checkpoint = None
+        self._run_unsaved = False
+        self._run_index = 0  # the undo index the checkpoint belongs to
         self.report = ShapeReport()
         self.set_document(document or Document(Graph()), path)
 
@@ -77,6 +80,8 @@ class DocumentModel(QObject):
         self.weights = document.weights
         self.history = document.history
         self.checkpoint = document.checkpoint
+        self._run_unsaved = False
+        self._run_index = 0
         # A weak reference: the Graph must not keep this QObject alive in a reference cycle
         # (PySide crashed collecting such cycles at exit).
         self._unsubscribe = self.graph.subscribe(_weak_listener(self))
@@ -104,11 +109,30 @@ class DocumentModel(QObject):
         else:
             weights = self.fitting_weights()
             keep_checkpoint = self.checkpoint if weights is not None and \
-                self.undo_stack.isClean() else None
+                self.undo_stack.index() == self._run_index else None
             save(target, self.graph, weights, self.history, keep_checkpoint)
         self.undo_stack.setClean()
+        self._run_index = self.undo_stack.index()
+        if self._run_unsaved:
+            self._run_unsaved = False
+            self.modified_changed.emit(False)
         self.set_path(target)
         return target
+
+    def set_run(self, weights: dict[str, Any] | None, history: dict[str, Any] | None,
+                checkpoint=None) -> None:
+        """Keep what a training run produced; the document is modified until saved."""
+        self.weights, self.history, self.checkpoint = weights, history, checkpoint
+        self._run_index = self.undo_stack.index()
+        self._run_unsaved = True
+        self.modified_changed.emit(True)
+        self.run_changed.emit()
+
+    def reset_weights(self) -> None:
+        """Forget trained weights, history and checkpoint (the next run starts fresh)."""
+        if self.weights is None and self.history is None and self.checkpoint is None:
+            return
+        self.set_run(None, None, None)
 
     def fitting_weights(self) -> dict[str, Any] | None:
         """The saved weights whose tensors still exist with the same shapes after edits."""
@@ -125,7 +149,7 @@ class DocumentModel(QObject):
 
     @property
     def modified(self) -> bool:
-        return not self.undo_stack.isClean()
+        return not self.undo_stack.isClean() or self._run_unsaved
 
     @property
     def title(self) -> str:
@@ -142,7 +166,7 @@ class DocumentModel(QObject):
         self.checked.emit()
 
     def _on_clean_changed(self, clean: bool) -> None:
-        self.modified_changed.emit(not clean)
+        self.modified_changed.emit(not clean or self._run_unsaved)
 
     def _on_index_changed(self, _index: int) -> None:
         self.recheck()
