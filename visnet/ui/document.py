@@ -48,7 +48,9 @@ class DocumentModel(QObject):
     def __init__(self, document: Document | None = None, path: Path | None = None,
                  parent: QObject | None = None):
         super().__init__(parent)
-        self.undo_stack = QUndoStack(self)
+        # Not our Qt child: when Qt deletes a child stack, its destructor emits indexChanged
+        # into the slots of its parent while that is being destroyed, which crashed.
+        self.undo_stack = QUndoStack()
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.undo_stack.indexChanged.connect(self._on_index_changed)
         self._unsubscribe = None
@@ -63,8 +65,8 @@ class DocumentModel(QObject):
         self.set_document(document or Document(Graph()), path)
 
     def __del__(self):
-        # The undo stack is our child: Qt deletes it after this wrapper is gone, and its
-        # destructor emits indexChanged into our Python slots, which crashed the interpreter.
+        # When the garbage collector breaks a cycle, the stack may go after this wrapper: its
+        # destructor must not emit into our slots.
         try:
             self.undo_stack.blockSignals(True)
         except RuntimeError:  # the C++ side is gone already

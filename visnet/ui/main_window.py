@@ -30,6 +30,8 @@ from .inspector import InspectorDock
 from .palette import PaletteDock
 from .panels import ProblemsDock, SummaryDock
 from .settings import add_recent, app_settings, clear_recent, recent_files
+from .training.controller import TrainingController
+from .training.toolbar import TrainingBar
 
 APP_NAME = "VisNet"
 FILE_FILTER = "VisNet drawings (*.visnet);;Bare drawing (*.json)"
@@ -88,6 +90,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 290],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.summary_dock], [190], Qt.Orientation.Vertical)
+
+        self.controller = TrainingController(document, self)
+        self.training_bar = TrainingBar(document, self.controller, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.training_bar)
 
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
@@ -246,6 +252,9 @@ class MainWindow(QMainWindow):
     def maybe_save(self) -> bool:
         """Before the drawing goes away: True when it may (saved, unchanged or discarded),
         False when the user cancelled."""
+        if self.controller.busy:  # a run ends before its drawing goes (its result is kept)
+            self.controller.stop()
+            self.controller.wait(10.0)
         if not self.document.modified:
             return True
         answer = self.ask(self, APP_NAME,
@@ -386,9 +395,13 @@ class MainWindow(QMainWindow):
         self.update_recent_menu()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.controller.busy:
+            self.controller.stop()
+            self.controller.wait(10.0)
         if not self.maybe_save():
             event.ignore()
             return
+        self.controller.shutdown()
         self.autosaver.stop()
         self.autosaver.discard()
         self.save_settings()

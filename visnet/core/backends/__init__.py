@@ -9,6 +9,19 @@ from .base import Backend
 NAMES = ("cpu", "serial", "cuda")
 
 
+CUDA_MISSING = ("the cuda backend is not available in this version of VisNet: "
+                "use backend 'cpu'")
+
+
+def unavailable_reason(name: str) -> str | None:
+    """Why backend ``name`` cannot run here, or None when it can (the app greys it out)."""
+    if name in ("cpu", "serial"):
+        return None
+    if name == "cuda":
+        return CUDA_MISSING
+    return f"unknown backend {name!r}"
+
+
 def get_backend(name: str) -> Backend:
     """The backend called ``name``; CompileError saying why when it cannot run here."""
     if name in ("cpu", "serial"):
@@ -16,6 +29,5 @@ def get_backend(name: str) -> Backend:
 
         return CpuBackend(parallel=name == "cpu")
     if name == "cuda":
-        raise CompileError("the cuda backend is not available in this version of VisNet: "
-                           "use backend 'cpu'")
+        raise CompileError(CUDA_MISSING)
     raise CompileError(f"unknown backend {name!r}: use one of {', '.join(NAMES)}")

@@ -1,0 +1,302 @@
+"""The training bar: what to train on and how (dataset, optimizer, learning rate, batch size,
+epochs, backend), the run's controls (Train, Pause/Resume, Step, Stop, Reset weights) and its
+progress (epoch, step, samples per second, time left).
+
+Settings are part of the drawing: each change is an undoable SetTraining command. While a run
+is paused, a new learning rate or optimizer setting also goes to the running trainer.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel,
+                               QMenu, QProgressBar, QPushButton, QSpinBox, QToolBar, QWidget)
+
+from ...core.backends import unavailable_reason
+from ...core.data import BUILTINS
+from ...core.optim import DEFAULTS
+from ..commands import SetTraining
+from .controller import IDLE, LOADING, COMPILING, PAUSED, RUNNING, STOPPING
+
+BACKENDS = (("cpu", "CPU (parallel)"), ("serial", "CPU (serial)"), ("cuda", "CUDA"))
+OPEN_DATA = "Open data..."
+FILE_KINDS = (("mnist", "MNIST folder (IDX files)...", True),
+              ("csv", "CSV file...", False),
+              ("npz", "NumPy .npz file...", False),
+              ("images", "Image folder (a subfolder per class)...", True))
+
+
+class TrainingBar(QToolBar):
+    """Settings, controls and progress of training, for a document and its controller."""
+
+    def __init__(self, document, controller, parent: QWidget | None = None):
+        super().__init__("Training", parent)
+        self.setObjectName("TrainingBar")
+        self.document = document
+        self.controller = controller
+        self._syncing = False
+
+        self.dataset = QComboBox()
+        self.dataset.setEditable(True)
+        self.dataset.setMinimumContentsLength(14)
+        self.dataset.setToolTip("The data to train on: a built-in dataset, or your own (Open "
+                                "data...). Options go after '?', e.g. spiral?noise=0.2")
+        self.optimizer = QComboBox()
+        self.optimizer.addItems(list(DEFAULTS))
+        self.lr = QDoubleSpinBox()
+        self.lr.setDecimals(6)
+        self.lr.setRange(1e-6, 10.0)
+        self.lr.setSingleStep(0.001)
+        self.lr.setToolTip("Learning rate (applies at once, also to a paused run)")
+        self.batch = QSpinBox()
+        self.batch.setRange(1, 65536)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 1_000_000)
+        self.backend = QComboBox()
+        for name, label in BACKENDS:
+            self.backend.addItem(label, name)
+            reason = unavailable_reason(name)
+            if reason:
+                item = self.backend.model().item(self.backend.count() - 1)
+                item.setEnabled(False)
+                item.setToolTip(reason)
+                self.backend.setItemData(self.backend.count() - 1, reason,
+                                         Qt.ItemDataRole.ToolTipRole)
+
+        self.train_button = QPushButton("Train")
+        self.train_button.setToolTip("Train the drawing on its dataset")
+        self.train_button.setDefault(True)
+        self.pause_button = QPushButton("Pause")
+        self.step_button = QPushButton("Step")
+        self.step_button.setToolTip("One batch, while paused")
+        self.stop_button = QPushButton("Stop")
+        self.reset_button = QPushButton("Reset weights")
+        self.reset_button.setToolTip("Forget the trained weights and curves: the next run starts "
+                                     "from new weights")
+        self.progress = QProgressBar()
+        self.progress.setMinimumWidth(120)
+        self.progress.setTextVisible(False)
+        self.progress_label = QLabel("")
+
+        for label, widget in (("Data", self.dataset), ("Optimizer", self.optimizer),
+                              ("LR", self.lr), ("Batch", self.batch), ("Epochs", self.epochs),
+                              ("Backend", self.backend)):
+            self.addWidget(_labelled(label, widget))
+        self.addSeparator()
+        for w in (self.train_button, self.pause_button, self.step_button, self.stop_button,
+                  self.reset_button):
+            self.addWidget(w)
+        self.addSeparator()
+        self.addWidget(self.progress)
+        self.addWidget(self.progress_label)
+
+        self.dataset.activated.connect(self._dataset_chosen)
+        self.dataset.lineEdit().editingFinished.connect(self._dataset_typed)
+        self.optimizer.activated.connect(self._optimizer_chosen)
+        self.lr.editingFinished.connect(self._lr_changed)
+        self.batch.editingFinished.connect(self._batch_changed)
+        self.epochs.editingFinished.connect(self._epochs_changed)
+        self.backend.activated.connect(self._backend_chosen)
+        self.train_button.clicked.connect(self.train)
+        self.pause_button.clicked.connect(self._pause_or_resume)
+        self.step_button.clicked.connect(controller.step)
+        self.stop_button.clicked.connect(controller.stop)
+        self.reset_button.clicked.connect(document.reset_weights)
+        controller.state_changed.connect(self._on_state)
+        controller.batches.connect(self._on_batches)
+        controller.status.connect(self._on_status)
+        document.checked.connect(self.sync_from_document)
+        document.graph_replaced.connect(self.sync_from_document)
+        self.sync_from_document()
+        self._on_state(controller.state)
+
+    # -- settings <-> document ---------------------------------------------------------------
+
+    def sync_from_document(self) -> None:
+        """Show the drawing's training settings (after an edit, an undo or a new file)."""
+        self._syncing = True
+        try:
+            graph = self.document.graph
+            s = graph.training
+            self.dataset.clear()
+            self.dataset.addItems(list(BUILTINS))
+            if graph.dataset and graph.dataset not in BUILTINS:
+                self.dataset.insertItem(0, graph.dataset)
+            self.dataset.addItem(OPEN_DATA)
+            self.dataset.setCurrentText(graph.dataset or "")
+            self.optimizer.setCurrentText(s.optimizer.get("type", "adam"))
+            self.lr.setValue(float(s.optimizer.get("lr", DEFAULTS[s.optimizer.get(
+                "type", "adam")]["lr"])))
+            self.batch.setValue(s.batch_size)
+            self.epochs.setValue(s.epochs)
+            index = self.backend.findData(s.backend)
+            self.backend.setCurrentIndex(max(index, 0))
+        finally:
+            self._syncing = False
+
+    def _push(self, settings=None, **kw) -> None:
+        if self._syncing:
+            return
+        graph = self.document.graph
+        if settings is None and "dataset" not in kw:
+            return  # refused by _settings
+        if settings is not None and settings == graph.training and "dataset" not in kw:
+            return
+        if "dataset" in kw and kw["dataset"] == graph.dataset and settings is None:
+            return
+        try:
+            self.document.push(SetTraining(graph, settings, **kw))
+        except ValueError as exc:  # a setting the core refuses: say why, keep the old one
+            self.progress_label.setText(str(exc))
+            self.sync_from_document()
+
+    def _settings(self, **changes):
+        """The drawing's settings with changes, or None (and the reason shown) if refused."""
+        try:
+            return self.document.graph.training.updated(**changes)
+        except ValueError as exc:
+            self.progress_label.setText(str(exc))
+            self.sync_from_document()
+            return None
+
+    def _dataset_chosen(self, index: int) -> None:
+        text = self.dataset.itemText(index)
+        if text == OPEN_DATA:
+            spec = self.choose_data()
+            if spec is None:
+                self.sync_from_document()
+                return
+            text = spec
+        self._push(dataset=text)
+
+    def _dataset_typed(self) -> None:
+        text = self.dataset.currentText().strip()
+        if text and text != OPEN_DATA:
+            self._push(dataset=text)
+
+    def choose_data(self) -> str | None:
+        """Ask which kind of data and where; the spec, or None if cancelled."""
+        menu = QMenu(self)
+        actions = {menu.addAction(label): (kind, folder) for kind, label, folder in FILE_KINDS}
+        chosen = menu.exec(self.dataset.mapToGlobal(self.dataset.rect().bottomLeft()))
+        if chosen is None:
+            return None
+        kind, folder = actions[chosen]
+        start = str(self.document.path.parent) if self.document.path else ""
+        if folder:
+            path = QFileDialog.getExistingDirectory(self, chosen.text(), start)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, chosen.text(), start)
+        if not path:
+            return None
+        if self.document.path is not None:  # relative to the drawing when it is beside it
+            try:
+                path = str(Path(path).relative_to(self.document.path.parent))
+            except ValueError:
+                pass
+        return f"{kind}:{path}"
+
+    def _optimizer_config(self, **changes) -> dict:
+        opt = dict(self.document.graph.training.optimizer)
+        opt.update(changes)
+        return opt
+
+    def _optimizer_chosen(self, _index: int) -> None:
+        kind = self.optimizer.currentText()
+        if kind == self.document.graph.training.optimizer.get("type"):
+            return
+        config = {"type": kind, "lr": self.lr.value()}
+        self._push(self._settings(optimizer=config))
+        self.controller.set_optimizer(config)
+
+    def _lr_changed(self) -> None:
+        lr = float(self.lr.value())
+        if math.isclose(lr, float(self.document.graph.training.optimizer.get("lr", -1))):
+            return
+        self._push(self._settings(optimizer=self._optimizer_config(lr=lr)))
+        self.controller.set_optimizer({"lr": lr})
+
+    def _batch_changed(self) -> None:
+        self._push(self._settings(batch_size=self.batch.value()))
+
+    def _epochs_changed(self) -> None:
+        self._push(self._settings(epochs=self.epochs.value()))
+
+    def _backend_chosen(self, _index: int) -> None:
+        self._push(self._settings(backend=self.backend.currentData()))
+
+    # -- controls ----------------------------------------------------------------------------
+
+    def train(self) -> None:
+        self.controller.train()
+
+    def _pause_or_resume(self) -> None:
+        if self.controller.state == PAUSED:
+            self.controller.resume()
+        else:
+            self.controller.pause()
+
+    def _on_state(self, state: str) -> None:
+        busy = state != IDLE
+        running = state in (RUNNING, PAUSED)
+        self.train_button.setEnabled(not busy)
+        self.pause_button.setEnabled(running)
+        self.pause_button.setText("Resume" if state == PAUSED else "Pause")
+        self.step_button.setEnabled(state == PAUSED)
+        self.stop_button.setEnabled(running)
+        self.reset_button.setEnabled(not busy)
+        for w in (self.dataset, self.batch, self.epochs, self.backend):
+            w.setEnabled(not busy)
+        if state in (LOADING, COMPILING):
+            self.progress.setRange(0, 0)  # busy indicator
+        elif state == IDLE:
+            self.progress.setRange(0, 1)
+            self.progress.setValue(1 if self.progress_label.text() else 0)
+        elif state == STOPPING:
+            self.progress_label.setText("Stopping...")
+
+    def _on_status(self, text: str) -> None:
+        self.progress_label.setText(text.splitlines()[0] if text else "")
+
+    def _on_batches(self, block: dict) -> None:
+        info = self.controller.info
+        if info is None:
+            return
+        total = info.epochs * block["batches"]
+        done = (block["epoch"] - 1) * block["batches"] + block["batch"]
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(min(done, total))
+        rate = block["samples_per_second"]
+        left = ""
+        run_done = done - (info.first_epoch - 1) * block["batches"]
+        run_total = total - (info.first_epoch - 1) * block["batches"]
+        if run_done > 0 and block["seconds"] > 0:
+            remaining = block["seconds"] / run_done * (run_total - run_done)
+            left = f" · {_duration(remaining)} left"
+        self.progress_label.setText(
+            f"epoch {block['epoch']}/{info.epochs} · step {int(block['step'][-1]):,} · "
+            f"{rate:,.0f} samples/s{left}")
+
+
+def _labelled(text: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(4, 0, 4, 0)
+    layout.setSpacing(4)
+    layout.addWidget(QLabel(text))
+    layout.addWidget(widget)
+    return box
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, s = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}:{s:02d}"
+    hours, m = divmod(minutes, 60)
+    return f"{hours}:{m:02d}:{s:02d}"
