@@ -94,6 +94,8 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(document, self)
         self.training_bar = TrainingBar(document, self.controller, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.training_bar)
+        self.statusBar().addPermanentWidget(self.training_bar.progress_label)
+        self.statusBar().addPermanentWidget(self.training_bar.progress)
 
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel,
-                               QMenu, QProgressBar, QPushButton, QSpinBox, QToolBar, QWidget)
+                               QMenu, QProgressBar, QSpinBox, QToolBar, QToolButton, QWidget)
 
 from ...core.backends import unavailable_reason
 from ...core.data import BUILTINS
@@ -41,14 +41,14 @@ class TrainingBar(QToolBar):
 
         self.dataset = QComboBox()
         self.dataset.setEditable(True)
-        self.dataset.setMinimumContentsLength(14)
+        self.dataset.setMinimumContentsLength(10)
         self.dataset.setToolTip("The data to train on: a built-in dataset, or your own (Open "
                                 "data...). Options go after '?', e.g. spiral?noise=0.2")
         self.optimizer = QComboBox()
         self.optimizer.addItems(list(DEFAULTS))
         self.lr = QDoubleSpinBox()
-        self.lr.setDecimals(6)
-        self.lr.setRange(1e-6, 10.0)
+        self.lr.setDecimals(5)
+        self.lr.setRange(1e-5, 10.0)
         self.lr.setSingleStep(0.001)
         self.lr.setToolTip("Learning rate (applies at once, also to a paused run)")
         self.batch = QSpinBox()
@@ -66,18 +66,18 @@ class TrainingBar(QToolBar):
                 self.backend.setItemData(self.backend.count() - 1, reason,
                                          Qt.ItemDataRole.ToolTipRole)
 
-        self.train_button = QPushButton("Train")
+        self.train_button = _button("Train")
         self.train_button.setToolTip("Train the drawing on its dataset")
-        self.train_button.setDefault(True)
-        self.pause_button = QPushButton("Pause")
-        self.step_button = QPushButton("Step")
+        self.train_button.setStyleSheet("font-weight: bold")
+        self.pause_button = _button("Pause")
+        self.step_button = _button("Step")
         self.step_button.setToolTip("One batch, while paused")
-        self.stop_button = QPushButton("Stop")
-        self.reset_button = QPushButton("Reset weights")
+        self.stop_button = _button("Stop")
+        self.reset_button = _button("Reset weights")
         self.reset_button.setToolTip("Forget the trained weights and curves: the next run starts "
                                      "from new weights")
         self.progress = QProgressBar()
-        self.progress.setMinimumWidth(120)
+        self.progress.setFixedWidth(160)
         self.progress.setTextVisible(False)
         self.progress_label = QLabel("")
 
@@ -89,9 +89,8 @@ class TrainingBar(QToolBar):
         for w in (self.train_button, self.pause_button, self.step_button, self.stop_button,
                   self.reset_button):
             self.addWidget(w)
-        self.addSeparator()
-        self.addWidget(self.progress)
-        self.addWidget(self.progress_label)
+        # The progress bar and its label are not on the bar: the window puts them in its
+        # status bar, where they have room.
 
         self.dataset.activated.connect(self._dataset_chosen)
         self.dataset.lineEdit().editingFinished.connect(self._dataset_typed)
@@ -279,6 +278,13 @@ class TrainingBar(QToolBar):
         self.progress_label.setText(
             f"epoch {block['epoch']}/{info.epochs} · step {int(block['step'][-1]):,} · "
             f"{rate:,.0f} samples/s{left}")
+
+
+def _button(text: str) -> QToolButton:
+    button = QToolButton()
+    button.setText(text)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+    return button
 
 
 def _labelled(text: str, widget: QWidget) -> QWidget:
