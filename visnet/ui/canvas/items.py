@@ -3,7 +3,13 @@ connection (EdgeItem).
 
 Items hold no data of the drawing. The scene tells them what to show (``NodeItem.sync``,
 ``EdgeItem.set_ends``, ``restyle``) from the Graph and the latest ShapeReport; what they keep
-is only the text and state they paint. Every colour comes from ``theme.current()``.
+is only the text and state they paint. Every colour comes from ``theme.current()``, except the
+training tint's two ends (``LIVE_TINTS``), which belong to the canvas alone.
+
+While training, ``NodeItem.set_live`` turns a card into a live view: its header is tinted by
+where the layer's gradient norm sits among the layers' (pale blue for the smallest, amber for
+the largest), and a "!" in the theme's warning colour at its top right says the layer looks
+unhealthy (``visnet.ui.training.health`` decides; the tooltip says why).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from ...core.layers import fmt_shape
 from ...core.params import pair
 from ...core.shapes import ShapeReport
 from .. import theme
+from ..training.health import Badge, format_norm
 
 NODE_WIDTH = 160.0
 NODE_HEIGHT = 72.0
@@ -47,6 +54,14 @@ Z_DRAG_LINE = 10.0
 
 # Port and drop states, as the new-connection gesture sets them.
 NORMAL, HOVER, ACCEPT, REFUSE = "normal", "hover", "accept", "refuse"
+
+# The training tint of a card's header: (smallest gradient norm, largest), per theme name. Muted
+# and sequential; the card's title stays readable on both ends (contrast 7:1 light, 5:1 dark).
+LIVE_TINTS = {"light": ("#cfe0f3", "#e0a040"), "dark": ("#2f4a63", "#8a5a12")}
+# The tint moves in this many steps: a card repaints when its colour visibly changes, not on
+# every snapshot's small drift.
+TINT_STEPS = 24
+LIVE_BADGE_RADIUS = 6.5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,6 +169,20 @@ def input_ports_shown(node: Node, graph: Graph) -> list[int]:
     return ports
 
 
+def tint_step(position: float) -> int:
+    """Which of the ``TINT_STEPS + 1`` colours a position in [0, 1] gets."""
+    return round(min(max(position, 0.0), 1.0) * TINT_STEPS)
+
+
+def tint_colour(position: float, theme_name: str | None = None) -> QColor:
+    """The header colour for a gradient norm at ``position`` (0: smallest of the layers, 1:
+    largest), on the scale of ``theme_name`` (the current theme when None)."""
+    low, high = LIVE_TINTS.get(theme_name or theme.current().name, LIVE_TINTS["light"])
+    a, b = QColor(low).getRgbF()[:3], QColor(high).getRgbF()[:3]
+    f = tint_step(position) / TINT_STEPS
+    return QColor.fromRgbF(*(x + (y - x) * f for x, y in zip(a, b)))
+
+
 def _font(size: float, bold: bool = False) -> QFont:
     font = QFont()
     font.setPointSizeF(size)
@@ -247,6 +276,10 @@ class NodeItem(QGraphicsObject):
         self.params_text = ""
         self.problems: list[Problem] = []
         self.drop_state = NORMAL
+        self.live_position: float | None = None
+        self.live_norm: float | None = None
+        self.live_badges: list[Badge] = []
+        self._base_tooltip = ""
         self.input_ports: dict[int, PortItem] = {}
         self.output_port: PortItem | None = None
         self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsMovable)
@@ -293,7 +326,8 @@ class NodeItem(QGraphicsObject):
         self.shape_text = shape_text(report, node.id)
         self.params_text = params_text(node, report)
         self.problems = report.problems_for(node.id)
-        self.setToolTip(self.problem_text or f"{node.type} {node.id}: {node.layer.summary}")
+        self._base_tooltip = self.problem_text or f"{node.type} {node.id}: {node.layer.summary}"
+        self._update_tooltip()
         self.update()
 
     @property
@@ -314,6 +348,64 @@ class NodeItem(QGraphicsObject):
         if state != self.drop_state:
             self.drop_state = state
             self.update()
+
+    # -- while training ----------------------------------------------------------------------
+
+    def set_live(self, position: float | None, norm: float | None,
+                 badges: list[Badge] | tuple[Badge, ...] = ()) -> bool:
+        """Show the layer's state while training: ``position`` (0..1, see
+        ``health.norm_colour_position``) tints the header, ``norm`` goes in the tooltip,
+        ``badges`` put a "!" on the card and their text in the tooltip. ``set_live(None, None,
+        [])`` clears it all. Returns whether the card had to repaint (the tooltip follows every
+        call; a repaint only when the tint's step or the badges' kinds change)."""
+        before = self._live_look()
+        self.live_position, self.live_norm = position, norm
+        self.live_badges = list(badges)
+        self._update_tooltip()
+        changed = self._live_look() != before
+        if changed:
+            self.update()
+        return changed
+
+    @property
+    def is_live(self) -> bool:
+        return self.live_position is not None or self.live_norm is not None or \
+            bool(self.live_badges)
+
+    @property
+    def live_tint(self) -> QColor | None:
+        """The header's training colour; None when not training, or when an error shows (an
+        error's red border and fix must not compete with a gradient colour)."""
+        if self.live_position is None or self.has_error:
+            return None
+        return tint_colour(self.live_position)
+
+    @property
+    def shows_live_badge(self) -> bool:
+        return bool(self.live_badges) and not self.has_error
+
+    def _live_look(self) -> tuple:
+        """What set_live changes in the painting."""
+        step = None if self.live_position is None else tint_step(self.live_position)
+        return step, tuple(b.kind for b in self.live_badges)
+
+    def live_text(self) -> str:
+        """The tooltip's training section ("" when not training)."""
+        if not self.is_live:
+            return ""
+        lines = []
+        if self.live_norm is not None:
+            lines.append(f"Training: gradient norm {format_norm(self.live_norm)}")
+        else:
+            lines.append("Training:")
+        lines += [f"⚠ {b.text}: {b.detail}" for b in self.live_badges]
+        return "\n".join(lines)
+
+    def _update_tooltip(self) -> None:
+        live = self.live_text()
+        text = f"{self._base_tooltip}\n\n{live}" if live else self._base_tooltip
+        if text != self.toolTip():
+            self.setToolTip(text)
 
     # -- geometry ----------------------------------------------------------------------------
 
@@ -363,7 +455,7 @@ class NodeItem(QGraphicsObject):
         painter.drawRoundedRect(rect, CORNER_RADIUS, CORNER_RADIUS)
         painter.save()
         painter.setClipRect(QRectF(rect.left(), rect.top(), rect.width(), HEADER_HEIGHT))
-        painter.setBrush(QColor(t.node_header))
+        painter.setBrush(self.live_tint or QColor(t.node_header))
         painter.drawRoundedRect(rect, CORNER_RADIUS, CORNER_RADIUS)
         painter.restore()
 
@@ -385,8 +477,12 @@ class NodeItem(QGraphicsObject):
                                     CORNER_RADIUS + gap, CORNER_RADIUS + gap)
 
         inner = rect.adjusted(TEXT_MARGIN, 0, -TEXT_MARGIN, 0)
+        title_width = inner.width()
+        if self.shows_live_badge:
+            self._paint_live_badge(painter, rect)
+            title_width -= 2 * LIVE_BADGE_RADIUS + 4
         self._text(painter, _font(8.5, bold=True), t.node_text,
-                   QRectF(inner.left(), rect.top(), inner.width(), HEADER_HEIGHT), self.title)
+                   QRectF(inner.left(), rect.top(), title_width, HEADER_HEIGHT), self.title)
         small = _font(7.5)
         top = rect.top() + HEADER_HEIGHT + 3
         fix = self.short_problem()
@@ -407,6 +503,21 @@ class NodeItem(QGraphicsObject):
         if self.params_text:
             self._text(painter, small, t.node_subtext, bottom, self.params_text,
                        Qt.AlignmentFlag.AlignRight)
+
+    def _paint_live_badge(self, painter: QPainter, rect: QRectF) -> None:
+        """A "!" in a warning-coloured disc at the header's right end."""
+        t = theme.current()
+        colour = QColor(t.warning)
+        r = LIVE_BADGE_RADIUS
+        centre = QPointF(rect.right() - TEXT_MARGIN - r + 2, rect.top() + HEADER_HEIGHT / 2)
+        painter.setPen(QPen(QColor(t.node_fill), 1.5))  # a ring keeps it apart from the tint
+        painter.setBrush(colour)
+        painter.drawEllipse(centre, r, r)
+        mark = "#1f1f1f" if colour.lightnessF() > 0.6 else "#ffffff"
+        painter.setFont(_font(7.5, bold=True))
+        painter.setPen(QColor(mark))
+        painter.drawText(QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r),
+                         int(Qt.AlignmentFlag.AlignCenter), "!")
 
     def short_problem(self) -> str:
         """The first error in a few words: its fix (what follows the last ': '), or the message

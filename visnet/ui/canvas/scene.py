@@ -4,6 +4,9 @@ The scene follows the document (``graph_replaced``: rebuild; ``changed``: one it
 ``checked``: shapes and problems) and never edits the Graph itself: every edit is a command
 pushed on the document, and the scene sees its effect through the same notifications as any
 other view.
+
+While training, ``show_training`` makes the cards a live view (gradient-norm tint and health
+badges) and ``clear_training`` ends it; the window feeds them from the training controller.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
@@ -23,6 +27,7 @@ from ...core.shapes import ShapeReport
 from .. import theme
 from ..commands import AddNode, MoveNodes, Paste, RemoveItems, copy_nodes
 from ..document import DocumentModel
+from ..training.health import Badge, norm_colour_position
 from .interactions import GRID, Interaction, MoveNodesInteraction, NewEdgeInteraction, snap
 from .items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, NodeItem, PortItem
 
@@ -208,6 +213,29 @@ class CanvasScene(QGraphicsScene):
         elif not current.contains(bounds.adjusted(-SCENE_MARGIN / 2, -SCENE_MARGIN / 2,
                                                   SCENE_MARGIN / 2, SCENE_MARGIN / 2)):
             self.setSceneRect(current.united(wanted))
+
+    # -- training ----------------------------------------------------------------------------
+
+    def show_training(self, gradient_norms: Mapping[str, float],
+                      badges: Mapping[str, list[Badge]] | None = None) -> int:
+        """Show one training measurement on the cards: each layer in ``gradient_norms`` gets a
+        header tint by where its norm sits among them all (log scale), layers in ``badges``
+        get their badges, and every other card is cleared. Returns how many cards repainted
+        (only those whose tint step or badges changed)."""
+        badges = badges or {}
+        norms = list(gradient_norms.values())
+        repainted = 0
+        for node_id, item in self.node_items.items():
+            norm = gradient_norms.get(node_id)
+            position = None if norm is None else norm_colour_position(norm, norms)
+            repainted += item.set_live(position, norm, badges.get(node_id, []))
+        return repainted
+
+    def clear_training(self) -> None:
+        """Back to the plain drawing: no tint, no badges, no training tooltip."""
+        for item in self.node_items.values():
+            if item.is_live:
+                item.set_live(None, None, [])
 
     # -- selection ---------------------------------------------------------------------------
 
