@@ -71,6 +71,7 @@ class Snapshot:
     step: int
     gradient_norms: dict[str, float]  # per layer
     dead_relu: dict[str, float]  # per ReLU layer: fraction of units dead in the last batch
+    saturated: dict[str, float]  # per sigmoid/tanh layer: fraction of outputs near the limits
 
 
 @dataclass(frozen=True)
@@ -456,7 +457,7 @@ class Trainer:
 
     def _snapshot(self, epoch: int) -> Snapshot:
         return Snapshot(epoch, self.model.optimizer.step, self.model.layer_gradient_norms(),
-                        self.model.dead_relu_fractions())
+                        self.model.dead_relu_fractions(), self.model.saturated_fractions())
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
