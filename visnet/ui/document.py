@@ -61,6 +61,7 @@ class DocumentModel(QObject):
         self.checkpoint = None
         self._run_unsaved = False
         self._run_index = 0  # the undo index the checkpoint belongs to
+        self.run_problem = None  # why the last training run failed
         self.report = ShapeReport()
         self.set_document(document or Document(Graph()), path)
 
@@ -82,6 +83,7 @@ class DocumentModel(QObject):
         self.weights = document.weights
         self.history = document.history
         self.checkpoint = document.checkpoint
+        self.run_problem = None
         self._run_unsaved = False
         self._run_index = 0
         # A weak reference: the Graph must not keep this QObject alive in a reference cycle
@@ -129,6 +131,11 @@ class DocumentModel(QObject):
         self._run_unsaved = True
         self.modified_changed.emit(True)
         self.run_changed.emit()
+
+    def set_run_problem(self, problem) -> None:
+        """Why the last run failed (a Problem), or None; listed with the drawing's problems."""
+        self.run_problem = problem
+        self.checked.emit()
 
     def reset_weights(self) -> None:
         """Forget trained weights, history and checkpoint (the next run starts fresh)."""

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFileD
                                QMainWindow, QMenu, QMessageBox, QPlainTextEdit, QTextEdit,
                                QWidget)
 
-from ..core.errors import FileFormatError
+from ..core.errors import FileFormatError, Problem
 from ..core.fileformat import Document, load
 from ..core.graph import Graph
 from ..resources import TemplateInfo
@@ -31,6 +31,8 @@ from .palette import PaletteDock
 from .panels import ProblemsDock, SummaryDock
 from .settings import add_recent, app_settings, clear_recent, recent_files
 from .training.controller import TrainingController
+from .training.live import LiveTraining
+from .training.panels import all_panels
 from .training.toolbar import TrainingBar
 
 APP_NAME = "VisNet"
@@ -96,6 +98,10 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.training_bar)
         self.statusBar().addPermanentWidget(self.training_bar.progress_label)
         self.statusBar().addPermanentWidget(self.training_bar.progress)
+        self.training_panels = all_panels(self)
+        self._place_training_panels()
+        self.live = LiveTraining(self.controller, self.scene, self.training_panels, self)
+        self.controller.failed.connect(self._on_training_failed)
 
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()
@@ -221,6 +227,33 @@ class MainWindow(QMainWindow):
         self.palette_dock.layer_activated.connect(self.add_layer)
         self.view.status_message.connect(self.show_status)
         self.scene.node_activated.connect(self.inspect_node)
+
+    def _place_training_panels(self) -> None:
+        """Curves and gradient flow on the right under the inspector, the rest tabbed with
+        them; all can be hidden, moved and floated (the layout is remembered)."""
+        p = self.training_panels
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, p["curves"])
+        self.tabifyDockWidget(self.inspector_dock, p["curves"])
+        for key in ("gradients", "histograms", "activations"):
+            self.tabifyDockWidget(p["curves"], p[key])
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, p["boundary"])
+        for key in ("confusion", "gallery"):
+            self.tabifyDockWidget(p["boundary"], p[key])
+        self.splitDockWidget(p["curves"], p["boundary"], Qt.Orientation.Vertical)
+        p["curves"].raise_()
+        p["boundary"].raise_()
+
+    def _on_training_failed(self, message: str, node_id) -> None:
+        """A run that could not start or diverged: the message in the status bar and as a
+        row of the Problems list (raised), the layer at fault selected."""
+        if node_id not in self.document.graph.nodes:
+            node_id = None
+        self.document.set_run_problem(Problem(node_id, message.splitlines()[0], "error",
+                                              "training"))
+        self.problems_dock.show()
+        self.problems_dock.raise_()
+        if node_id is not None:
+            self.scene.select_nodes([node_id])
 
     def _restore_settings(self) -> None:
         settings = app_settings()
@@ -448,6 +481,7 @@ class MainWindow(QMainWindow):
     # -- editing -----------------------------------------------------------------------------
 
     def _on_selection(self, node_ids: list) -> None:
+        self.live.select(node_ids[0] if len(node_ids) == 1 else None)
         ids = list(node_ids)
         self.inspector_dock.show_node(ids[0] if len(ids) == 1 else None)
         self._update_selection_actions(ids)

@@ -136,7 +136,9 @@ class ProblemsDock(QDockWidget):
 
     def refresh(self) -> None:
         self.list.clear()
-        problems = self.document.report.problems
+        problems = list(self.document.report.problems)
+        if getattr(self.document, "run_problem", None) is not None:
+            problems.append(self.document.run_problem)
         self.setWindowTitle(f"Problems ({len(problems)})" if problems else "Problems")
         if not problems:
             item = QListWidgetItem(NO_PROBLEMS)

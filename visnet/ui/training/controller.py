@@ -70,6 +70,7 @@ class TrainingController(QObject):
     probed = Signal(object)  # dict of what a Probe asked
     finished = Signal(object)  # Finished
     failed = Signal(str, object)  # message, node id or None
+    loaded = Signal(object)  # (RunInfo, boundary grid or None): a saved network predicts
 
     def __init__(self, document, parent: QObject | None = None):
         super().__init__(parent)
@@ -101,9 +102,11 @@ class TrainingController(QObject):
             return
         self.click_time = time.perf_counter()
         self.first_point_seconds = None
+        if self.document.run_problem is not None:
+            self.document.set_run_problem(None)
         graph = self.document.graph.copy()
         weights = self.document.fitting_weights() if self.keep_weights else None
-        history = self.document.history if self.keep_weights else None
+        history = None  # a new run has its own curves; the weights may carry on
         base_dir = self.document.path.parent if self.document.path else None
         self._set_state(LOADING)
         self._probe_pending = False
@@ -189,14 +192,8 @@ class TrainingController(QObject):
                 model.set_weights(weights, strict=False)
             trainer = Trainer(model, dataset, snapshot_every=0.25, history=history)
             self.model, self.trainer = model, trainer
-            batches = -(-len(dataset.x_train) // trainer.batch_size)
-            labels = {n: graph.nodes[n].label for n in model.compiled.order
-                      if graph.nodes[n].layer.weight_specs(graph.nodes[n].resolved_params())}
-            loss_node = graph.nodes[model.compiled.loss.node].resolved_params()
-            info = RunInfo(dataset, batches, trainer.epochs, labels, model.compiled.loss.kind,
-                           loss_node.get("activation", loss_node.get("fn"))
-                           in ("sigmoid", "softmax"),
-                           first_epoch=trainer.epoch + 1)
+            info = run_info(graph, model, dataset, trainer.batch_size, trainer.epochs,
+                            trainer.epoch + 1)
             self.info = info
             q.put(("started", info))
             q.put(("state", RUNNING))
@@ -222,6 +219,44 @@ class TrainingController(QObject):
         except Exception as exc:  # never a crash or a frozen window: say what happened
             q.put(("error", f"training stopped on an unexpected error: {exc!r}\n"
                             f"{traceback.format_exc(limit=3)}"))
+        finally:
+            q.put(("done", None))
+
+    def load_model(self) -> bool:
+        """Compile the document's trained drawing on the worker so that it predicts at once
+        (a file was opened); ``loaded`` says when. False when there is nothing to load."""
+        if self.busy or not self.document.weights or not self.document.graph.dataset:
+            return False
+        graph = self.document.graph.copy()
+        weights = self.document.fitting_weights()
+        base_dir = self.document.path.parent if self.document.path else None
+        self._set_state(LOADING)
+        self._thread = threading.Thread(target=self._load, name="visnet-load", daemon=True,
+                                        args=(graph, weights, base_dir))
+        self._thread.start()
+        self._timer.start()
+        return True
+
+    def _load(self, graph, weights, base_dir) -> None:
+        q = self._queue
+        try:
+            from ...core.data import load as load_dataset
+            from ...core.data.fit import check_fit
+            from ...core.model import compile as compile_model
+
+            settings = graph.training
+            dataset = load_dataset(graph.dataset, base_dir=base_dir, seed=settings.seed)
+            check_fit(graph, dataset)
+            model = compile_model(graph, backend=settings.backend, seed=settings.seed)
+            model.set_weights(weights, strict=False)
+            info = run_info(graph, model, dataset, settings.batch_size, settings.epochs, 1)
+            self.model, self.info = model, info
+            grid = boundary_grid(model, info) if dataset.input_shape == (2,) else None
+            q.put(("loaded", (info, grid)))
+        except VisNetError as exc:
+            q.put(("status", f"The trained network cannot predict yet: {exc}"))
+        except Exception as exc:
+            q.put(("status", f"Loading the trained network failed: {exc!r}"))
         finally:
             q.put(("done", None))
 
@@ -251,6 +286,8 @@ class TrainingController(QObject):
             self.epoch_ended.emit(payload)
         elif kind == "snapshot":
             self.snapshot.emit(payload)
+        elif kind == "loaded":
+            self.loaded.emit(payload)
         elif kind == "probe":
             self._probe_pending = False
             self.probed.emit(payload)
@@ -319,6 +356,16 @@ class _BatchBlock:
         return out
 
 
+def run_info(graph, model, dataset, batch_size: int, epochs: int, first_epoch: int) -> RunInfo:
+    labels = {n: graph.nodes[n].label for n in model.compiled.order
+              if graph.nodes[n].layer.weight_specs(graph.nodes[n].resolved_params())}
+    feed = graph.nodes[model.compiled.loss.node].resolved_params()
+    return RunInfo(dataset, -(-len(dataset.x_train) // batch_size), epochs, labels,
+                   model.compiled.loss.kind,
+                   feed.get("activation", feed.get("fn")) in ("sigmoid", "softmax"),
+                   first_epoch=first_epoch)
+
+
 def measure(model, info: RunInfo, probe: Probe) -> dict[str, Any]:
     """Panel data, measured on the worker thread between batches."""
     out: dict[str, Any] = {"dead_relu": model.dead_relu_fractions(),
@@ -357,7 +404,7 @@ def boundary_grid(model, info: RunInfo, size: int = GRID):
     out = model.predict(np.stack([gx.ravel(), gy.ravel()], axis=1))
     if info.loss_kind == "binary_cross_entropy":
         v = out[:, 0]
-        values = v if info.outputs_probabilities else 1.0 / (1.0 + np.exp(-v))
+        values = v if info.outputs_probabilities else 0.5 * (1.0 + np.tanh(0.5 * v))
     elif out.shape[1] == 2:
         z = out - out.max(axis=1, keepdims=True)
         p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)

@@ -1,0 +1,157 @@
+"""What the window shows while a drawing trains: the controller's signals go to the panels and
+the canvas, and a timer asks the worker, a few times a second, for the data of the panels that
+are visible (the selected layer's histograms and activations, the decision boundary, the
+predictions gallery)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer
+
+from .controller import RunInfo, TrainingController, Probe, boundary_grid
+from .health import HealthTracker
+
+PROBE_MS = 250
+GALLERY_SIZE = 32
+
+
+class LiveTraining(QObject):
+    def __init__(self, controller: TrainingController, scene, panels: dict, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self.scene = scene
+        self.panels = panels
+        self.health = HealthTracker()
+        self.selected: str | None = None
+        self.info: RunInfo | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(PROBE_MS)
+        self._timer.timeout.connect(self.probe)
+
+        controller.started.connect(self._on_started)
+        controller.batches.connect(self._on_batches)
+        controller.epoch_ended.connect(self._on_epoch)
+        controller.snapshot.connect(self._on_snapshot)
+        controller.probed.connect(self._on_probed)
+        controller.finished.connect(self._on_finished)
+        controller.failed.connect(self._on_failed)
+        controller.state_changed.connect(self._on_state)
+        controller.document.graph_replaced.connect(self.show_saved_run)
+        controller.loaded.connect(self._on_loaded)
+        panels["activations"].sample_changed.connect(lambda _i: self.probe())
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def select(self, node_id: str | None) -> None:
+        """The layer whose histograms and activations the panels show."""
+        self.selected = node_id
+        self.probe()
+
+    def probe(self) -> None:
+        info = self.info
+        if info is None:
+            return
+        visible = {k for k, p in self.panels.items() if p.isVisible()}
+        probe = Probe(node_id=self.selected if {"histograms", "activations"} & visible
+                      else None,
+                      sample=self.panels["activations"].sample(),
+                      boundary="boundary" in visible and info.dataset.input_shape == (2,),
+                      gallery=GALLERY_SIZE if "gallery" in visible else 0)
+        self.controller.request_probe(probe)
+
+    def show_saved_run(self) -> None:
+        """A drawing was opened: its saved curves come back."""
+        history = self.controller.document.history
+        curves = self.panels["curves"]
+        curves.clear()
+        for key in ("gradients", "histograms", "activations", "boundary", "confusion",
+                    "gallery"):
+            self.panels[key].clear()
+        self.scene.clear_training()
+        if history and history.get("epochs"):
+            curves.set_history(history)
+            last = history["epochs"][-1]
+            if "val_confusion" in last:
+                self.panels["confusion"].show(np.asarray(last["val_confusion"]), None,
+                                              last.get("epoch"))
+        if self.controller.document.weights:
+            self.controller.load_model()
+
+    def _on_loaded(self, payload) -> None:
+        info, grid = payload
+        self.info = info
+        if grid is not None:
+            self.panels["boundary"].set_points(info.dataset.x_train, info.dataset.y_train)
+            self.panels["boundary"].show_grid(*grid)
+
+    # -- the run -----------------------------------------------------------------------------
+
+    def _on_started(self, info: RunInfo) -> None:
+        self.info = info
+        ds = info.dataset
+        curves = self.panels["curves"]
+        curves.clear()
+        curves.set_task(ds.task)
+        grads = self.panels["gradients"]
+        grads.set_layers(info.layer_labels)
+        grads.clear()
+        acts = self.panels["activations"]
+        pool = ds.x_val if len(ds.x_val) else ds.x_train
+        acts.set_sample_count(len(pool))
+        if ds.input_shape == (2,):
+            self.panels["boundary"].set_points(ds.x_train, ds.y_train)
+        self.health.reset()
+        self.scene.clear_training()
+        self._timer.start()
+
+    def _on_batches(self, block: dict) -> None:
+        self.panels["curves"].add_batches(block["step"], block["loss"], block["accuracy"])
+
+    def _on_epoch(self, event) -> None:
+        m = event.metrics
+        self.panels["curves"].add_epoch(m)
+        if "val_confusion" in m or "confusion" in m:
+            names = list(self.info.dataset.class_names) if self.info else None
+            self.panels["confusion"].show(np.asarray(m.get("val_confusion", m.get("confusion"))),
+                                          names, event.epoch)
+
+    def _on_snapshot(self, snap) -> None:
+        self.panels["gradients"].add(snap.step, snap.gradient_norms)
+        badges = self.health.update(snap.gradient_norms, snap.dead_relu, snap.saturated)
+        self.scene.show_training(snap.gradient_norms, badges)
+
+    def _on_probed(self, data: dict) -> None:
+        node = data.get("node_id")
+        if node is not None and node in self.controller.document.graph.nodes:
+            label = self.controller.document.graph.nodes[node].label
+            if "histograms" in data:
+                self.panels["histograms"].show(label, data["histograms"])
+            if "activation" in data:
+                self.panels["activations"].show(label, data["activation"])
+        if "boundary" in data:
+            self.panels["boundary"].show_grid(*data["boundary"])
+        if "gallery" in data and self.info is not None:
+            x, true, pred = data["gallery"]
+            self.panels["gallery"].show(np.clip(x, 0, 1), true, pred,
+                                        list(self.info.dataset.class_names))
+
+    def _on_finished(self, event) -> None:
+        self._timer.stop()
+        self._final_views()
+
+    def _on_failed(self, message: str, node_id) -> None:
+        self._timer.stop()  # the canvas keeps showing which layer blew up
+
+    def _on_state(self, state: str) -> None:
+        if state == "idle":
+            self._timer.stop()
+
+    def _final_views(self) -> None:
+        """After the run the model is free: draw the last boundary on the GUI thread."""
+        model, info = self.controller.model, self.info
+        if model is None or info is None:
+            return
+        if info.dataset.input_shape == (2,):
+            self.panels["boundary"].show_grid(*boundary_grid(model, info))
+        for panel in self.panels.values():
+            panel.flush()
