@@ -81,25 +81,13 @@ class MainWindow(QMainWindow):
         self.inspector_dock = InspectorDock(document, self)
         self.summary_dock = SummaryDock(document, self)
         self.problems_dock = ProblemsDock(document, self)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.palette_dock)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.summary_dock)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
-        self.tabifyDockWidget(self.summary_dock, self.problems_dock)
-        self.summary_dock.raise_()
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 290],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.summary_dock], [190], Qt.Orientation.Vertical)
-
         self.controller = TrainingController(document, self)
         self.training_bar = TrainingBar(document, self.controller, self)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.training_bar)
         self.statusBar().addPermanentWidget(self.training_bar.progress_label)
         self.statusBar().addPermanentWidget(self.training_bar.progress)
         self.training_panels = all_panels(self)
-        self._place_training_panels()
+        self._layout_docks()
         self.live = LiveTraining(self.controller, self.scene, self.training_panels, self)
         self.controller.failed.connect(self._on_training_failed)
 
@@ -228,20 +216,42 @@ class MainWindow(QMainWindow):
         self.view.status_message.connect(self.show_status)
         self.scene.node_activated.connect(self.inspect_node)
 
-    def _place_training_panels(self) -> None:
-        """Curves and gradient flow on the right under the inspector, the rest tabbed with
-        them; all can be hidden, moved and floated (the layout is remembered)."""
+    def _layout_docks(self) -> None:
+        """The palette on the left; the inspector (with the histograms and activations of the
+        selected layer) and the decision boundary (with the confusion matrix and predictions)
+        on the right; the summary (with the problems) and the loss and gradient curves side by
+        side at the bottom, where they are wide. Splits come before tabs: Qt adds a dock split
+        against a tabbed one as another tab. Everything can be hidden, moved and floated, and
+        the layout is remembered."""
         p = self.training_panels
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, p["curves"])
-        self.tabifyDockWidget(self.inspector_dock, p["curves"])
-        for key in ("gradients", "histograms", "activations"):
-            self.tabifyDockWidget(p["curves"], p[key])
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, p["boundary"])
-        for key in ("confusion", "gallery"):
-            self.tabifyDockWidget(p["boundary"], p[key])
-        self.splitDockWidget(p["curves"], p["boundary"], Qt.Orientation.Vertical)
-        p["curves"].raise_()
-        p["boundary"].raise_()
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.addDockWidget(left, self.palette_dock)
+        self.addDockWidget(right, self.inspector_dock)
+        self.addDockWidget(right, p["boundary"])
+        self.splitDockWidget(self.inspector_dock, p["boundary"], Qt.Orientation.Vertical)
+        self.addDockWidget(bottom, self.summary_dock)
+        self.addDockWidget(bottom, p["curves"])
+        self.splitDockWidget(self.summary_dock, p["curves"], Qt.Orientation.Horizontal)
+        self.addDockWidget(bottom, p["gradients"])
+        self.splitDockWidget(p["curves"], p["gradients"], Qt.Orientation.Horizontal)
+        for first, others in ((self.inspector_dock, ("histograms", "activations")),
+                              (p["boundary"], ("confusion", "gallery")),
+                              (self.summary_dock, ("problems",))):
+            for key in others:
+                dock = self.problems_dock if key == "problems" else p[key]
+                self.tabifyDockWidget(first, dock)
+            first.raise_()
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
+        self.setCorner(Qt.Corner.BottomRightCorner, right)
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [190, 300],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.summary_dock, p["curves"], p["gradients"]], [330, 330, 260],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.summary_dock], [230], Qt.Orientation.Vertical)
+        self.resizeDocks([self.inspector_dock, p["boundary"]], [330, 330],
+                         Qt.Orientation.Vertical)
 
     def _on_training_failed(self, message: str, node_id) -> None:
         """A run that could not start or diverged: the message in the status bar and as a

@@ -100,6 +100,11 @@ class LiveTraining(QObject):
         acts.set_sample_count(len(pool))
         if ds.input_shape == (2,):
             self.panels["boundary"].set_points(ds.x_train, ds.y_train)
+            self.panels["boundary"].raise_()
+        elif len(ds.input_shape) == 3 and ds.is_classes:
+            self.panels["gallery"].raise_()  # no boundary to draw: show the predictions
+        elif ds.is_classes:
+            self.panels["confusion"].raise_()
         self.health.reset()
         self.scene.clear_training()
         self._timer.start()

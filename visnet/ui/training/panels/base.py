@@ -51,8 +51,25 @@ def style_plot(plot: pg.PlotItem) -> None:
         legend.setLabelTextColor(t.text)
         for _, label in legend.items:  # setLabelTextColor leaves drawn labels as they were
             label.setText(label.text)
-        legend.setBrush(pg.mkBrush(with_alpha(t.base, 0.8)))
+        legend.setBrush(pg.mkBrush(with_alpha(t.base, 0.6)))
         legend.setPen(pg.mkPen(t.node_border, width=1))
+
+
+def tidy_log_axis(axis: pg.AxisItem) -> None:
+    """On a log axis, label only 1, 2 and 5 times a power of ten: pyqtgraph labels every
+    minor tick when the range spans little more than a decade, and they overlap."""
+    original = axis.logTickStrings
+
+    def strings(values, scale, spacing):
+        out = original(values, scale, spacing)
+        keep = []
+        for v, text in zip(values, out):
+            mantissa = 10 ** (v - np.floor(v))
+            near = round(mantissa)
+            keep.append(text if near in (1, 2, 5, 10) and abs(mantissa - near) < 0.05 else "")
+        return keep
+
+    axis.logTickStrings = strings
 
 
 def make_plot(layout: pg.GraphicsLayoutWidget, row: int, col: int, *, title: str = "",
@@ -150,6 +167,9 @@ class PanelDock(QDockWidget):
         self.csv_button = self._button("CSV", "Save this panel's data as a CSV file",
                                        self._ask_csv)
         self._layout.addLayout(self.controls)
+        # A panel may be squeezed narrower than its controls: on a small screen the window
+        # must still fit (the controls are then clipped, the plot stays).
+        body.setMinimumSize(90, 90)
         self.setWidget(body)
         self.content: QWidget | None = None
         self._dirty = False

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 import pyqtgraph as pg
 
-from .base import Columns, PanelDock, make_plot, palette_colour, style_plot
+from .base import Columns, PanelDock, make_plot, palette_colour, style_plot, tidy_log_axis
 
 NORM_FLOOR = 1e-12  # zeros and NaN are drawn here: the log axis cannot show them
 NORM_CEILING = 1e30  # an infinite norm is drawn here
@@ -34,7 +34,8 @@ class GradientFlowPanel(PanelDock):
         canvas = self.graphics()
         self.plot = make_plot(canvas, 0, 0, left="gradient norm", bottom="step")
         self.plot.setLogMode(y=True)
-        self.legend = self.plot.addLegend(offset=(-10, 10))
+        tidy_log_axis(self.plot.getAxis("left"))
+        self.legend = self.plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
         self._labels: dict[str, str] = {}
         self._series: dict[str, Columns] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}

@@ -26,8 +26,8 @@ class HistogramPanel(PanelDock):
                                      bottom="value", long_curves=False, grid=True)
         self.grad_plot = make_plot(canvas, 0, 1, title="gradients", bottom="value",
                                    long_curves=False, grid=True)
-        self.weight_legend = self.weight_plot.addLegend(offset=(-10, 10))
-        self.grad_legend = self.grad_plot.addLegend(offset=(-10, 10))
+        self.weight_legend = self.weight_plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
+        self.grad_legend = self.grad_plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
         self._title = ""
         self._hists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._items: dict[str, pg.PlotDataItem] = {}
