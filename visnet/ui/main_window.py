@@ -193,7 +193,10 @@ class MainWindow(QMainWindow):
             theme_menu.addAction(action)
         panels = view.addMenu("&Panels")
         for dock in (self.palette_dock, self.inspector_dock, self.summary_dock,
-                     self.problems_dock):
+                     self.problems_dock, None, *self.training_panels.values()):
+            if dock is None:
+                panels.addSeparator()
+                continue
             toggle = dock.toggleViewAction()
             toggle.setObjectName(f"action_toggle_{dock.objectName()}")
             panels.addAction(toggle)
