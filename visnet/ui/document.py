@@ -158,7 +158,11 @@ class DocumentModel(QObject):
 
     @property
     def modified(self) -> bool:
-        return not self.undo_stack.isClean() or self._run_unsaved
+        try:
+            clean = self.undo_stack.isClean()
+        except RuntimeError:  # at exit the stack may go first and tell us as it goes
+            clean = True
+        return not clean or self._run_unsaved
 
     @property
     def title(self) -> str:
