@@ -5,14 +5,17 @@ predictions gallery)."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from .controller import RunInfo, TrainingController, Probe, boundary_grid
 from .health import HealthTracker
 
-PROBE_MS = 250
+PROBE_MS = 500  # panel data twice a second: each probe costs the GUI thread ~30 ms
 GALLERY_SIZE = 32
+CONFUSION_EVERY_S = 1.0
 
 
 class LiveTraining(QObject):
@@ -24,6 +27,7 @@ class LiveTraining(QObject):
         self.health = HealthTracker()
         self.selected: str | None = None
         self.info: RunInfo | None = None
+        self._confusion_at = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(PROBE_MS)
         self._timer.timeout.connect(self.probe)
@@ -115,6 +119,11 @@ class LiveTraining(QObject):
     def _on_epoch(self, event) -> None:
         m = event.metrics
         self.panels["curves"].add_epoch(m)
+        now = time.perf_counter()
+        last = event.epoch == (self.info.epochs if self.info else -1)
+        if not last and now - self._confusion_at < CONFUSION_EVERY_S:
+            return  # short epochs: the matrix at most once a second (and the last one)
+        self._confusion_at = now
         if "val_confusion" in m or "confusion" in m:
             names = list(self.info.dataset.class_names) if self.info else None
             self.panels["confusion"].show(np.asarray(m.get("val_confusion", m.get("confusion"))),

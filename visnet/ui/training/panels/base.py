@@ -19,7 +19,7 @@ import pyqtgraph as pg
 
 from ... import theme
 
-REDRAW_MS = 50  # streams redraw at most 20 times a second, however often data arrive
+REDRAW_MS = 100  # streams redraw at most 10 times a second, however often data arrive
 EXPORT_SIZE = QSize(640, 420)  # a panel never shown is laid out at this size for export
 
 # A calm qualitative palette (Tableau 10): distinct on light and dark backgrounds.
