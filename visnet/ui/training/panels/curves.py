@@ -13,8 +13,8 @@ from scipy.signal import lfilter
 import pyqtgraph as pg
 
 from ... import theme
-from .base import (Columns, PanelDock, as_column, make_plot, style_plot, tidy_log_axis,
-                   with_alpha)
+from .base import (Columns, GrowingXRange, PanelDock, as_column, make_plot, style_plot,
+                   tidy_log_axis, with_alpha)
 
 MAX_BATCH_POINTS = 200_000  # beyond this the batch curve keeps every other point (and so on)
 DEFAULT_SMOOTHING = 0.6  # TensorBoard's default
@@ -88,6 +88,7 @@ class CurvesPanel(PanelDock):
         tidy_log_axis(self.loss_plot.getAxis("left"))
         self.metric_plot = make_plot(canvas, 1, 0, left="accuracy", bottom="step")
         self.metric_plot.setXLink(self.loss_plot)
+        self._x_range = GrowingXRange(self.loss_plot)
         legend = self.loss_plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
         self.loss_raw, self.loss_smooth, self.loss_epoch, self.loss_val = \
             self._items(self.loss_plot)
@@ -170,6 +171,7 @@ class CurvesPanel(PanelDock):
         self.flush()
 
     def clear(self) -> None:
+        self._x_range.reset()
         self._batches.clear()
         self._stride, self._received = 1, 0
         self._epochs.clear()
@@ -247,6 +249,16 @@ class CurvesPanel(PanelDock):
     def redraw(self) -> None:
         b = self._batches
         steps = b["step"]
+        epoch_steps = [r["step"] for r in self._epochs if r.get("step") is not None]
+        last = max(steps[-1] if len(steps) else 0, max(epoch_steps, default=0))
+        self._x_range.fit(float(last))
+        axis = self.metric_plot.getAxis("left")
+        if self._metric == "accuracy":  # a fixed range and ticks: its axis never redraws
+            self.metric_plot.setYRange(0, 1, padding=0.02)
+            axis.setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
+        else:
+            axis.setTicks(None)
+            self.metric_plot.enableAutoRange(y=True)
         smoothing = self._smoothing > 0
         self.loss_raw.setData(steps, b["loss"])
         self.metric_raw.setData(steps, b["metric"])

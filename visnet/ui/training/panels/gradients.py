@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QWidget
 
 import pyqtgraph as pg
 
-from .base import Columns, PanelDock, make_plot, palette_colour, style_plot, tidy_log_axis
+from .base import (Columns, GrowingXRange, PanelDock, make_plot, palette_colour, style_plot,
+                   tidy_log_axis)
 
 NORM_FLOOR = 1e-12  # zeros and NaN are drawn here: the log axis cannot show them
 NORM_CEILING = 1e30  # an infinite norm is drawn here
@@ -35,6 +36,7 @@ class GradientFlowPanel(PanelDock):
         self.plot = make_plot(canvas, 0, 0, left="gradient norm", bottom="step")
         self.plot.setLogMode(y=True)
         tidy_log_axis(self.plot.getAxis("left"))
+        self._x_range = GrowingXRange(self.plot)
         self.legend = self.plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
         self._labels: dict[str, str] = {}
         self._series: dict[str, Columns] = {}
@@ -75,6 +77,7 @@ class GradientFlowPanel(PanelDock):
         """Forget the data; the layers (and their legend) stay."""
         for columns in self._series.values():
             columns.clear()
+        self._x_range.reset()
         self.schedule_redraw()
         self.flush()
 
@@ -110,9 +113,13 @@ class GradientFlowPanel(PanelDock):
             self.legend.addItem(curve, label)
 
     def redraw(self) -> None:
+        last = 0.0
         for node_id, curve in self._curves.items():
             columns = self._series[node_id]
             curve.setData(columns["step"], columns["norm"])
+            if len(columns["step"]):
+                last = max(last, float(columns["step"][-1]))
+        self._x_range.fit(last)
 
     def apply_theme(self) -> None:
         super().apply_theme()
