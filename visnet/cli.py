@@ -47,8 +47,8 @@ def _app(args: argparse.Namespace) -> int:
 def _parsers() -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.ArgumentParser,
                                                                     Callable[..., int]]]]:
     app = _Parser(prog="visnet", description="Draw, train and watch neural networks. "
-                  "Commands: info FILE (layer table), train FILE (train headless). With no command, "
-                  "opens the app.")
+                  "Commands: info FILE (layer table), train FILE (train headless). With no "
+                  "command, opens the app.")
     app.add_argument("file", nargs="?", help="a .visnet or .json drawing to open")
     app.add_argument("--screenshot", metavar="PNG",
                      help="render the window once it has started, write it to PNG and exit")

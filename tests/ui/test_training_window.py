@@ -119,3 +119,11 @@ def test_save_after_training_and_open_again_brings_the_curves_back(qtbot, tmp_pa
     curves = other.training_panels["curves"]
     assert list(curves.batch_steps()) == steps and len(curves.epoch_rows()) == 5
     qtbot.waitUntil(lambda: other.training_panels["boundary"].has_data(), timeout=60_000)
+
+
+def test_keep_weights_is_the_users_choice(qtbot):
+    window = window_with(qtbot, "spiral_mlp", epochs=2)
+    bar = window.training_bar
+    assert bar.keep.isChecked() and window.controller.keep_weights
+    bar.keep.setChecked(False)
+    assert not window.controller.keep_weights

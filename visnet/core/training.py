@@ -116,8 +116,8 @@ class Checkpoint:
 
     def state(self) -> dict[str, Any]:
         """The JSON part (no arrays)."""
-        best = None if self.best is None else {"epoch": self.best["epoch"],
-                                               "value": self.best["value"], "wait": self.best["wait"]}
+        best = None if self.best is None else {
+            "epoch": self.best["epoch"], "value": self.best["value"], "wait": self.best["wait"]}
         return {"epoch": self.epoch, "batch": self.batch, "seed": self.seed,
                 "epoch_sums": dict(self.epoch_sums), "best": best, "dataset": self.dataset,
                 "finished": self.finished,

@@ -1,1 +1,2 @@
-"""Training from the app: the controller that runs the Trainer on a worker thread, the training bar and the live panels."""
+"""Training from the app: the controller that runs the Trainer on a worker thread, the
+training bar, the live panels and the canvas's live view."""

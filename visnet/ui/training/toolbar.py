@@ -12,8 +12,9 @@ import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout, QLabel,
-                               QMenu, QProgressBar, QSpinBox, QToolBar, QToolButton, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
+                               QLabel, QMenu, QProgressBar, QSpinBox, QToolBar, QToolButton,
+                               QWidget)
 
 from ...core.backends import unavailable_reason
 from ...core.data import BUILTINS
@@ -76,6 +77,11 @@ class TrainingBar(QToolBar):
         self.reset_button = _button("Reset weights")
         self.reset_button.setToolTip("Forget the trained weights and curves: the next run starts "
                                      "from new weights")
+        self.keep = QCheckBox("Keep weights")
+        self.keep.setChecked(controller.keep_weights)
+        self.keep.setToolTip("Train again from the trained weights of every layer whose shapes "
+                             "did not change (off: new weights for all)")
+        self.keep.toggled.connect(self._keep_toggled)
         self.progress = QProgressBar()
         self.progress.setFixedWidth(160)
         self.progress.setTextVisible(False)
@@ -87,7 +93,7 @@ class TrainingBar(QToolBar):
             self.addWidget(_labelled(label, widget))
         self.addSeparator()
         for w in (self.train_button, self.pause_button, self.step_button, self.stop_button,
-                  self.reset_button):
+                  self.reset_button, self.keep):
             self.addWidget(w)
         # The progress bar and its label are not on the bar: the window puts them in its
         # status bar, where they have room.
@@ -231,6 +237,9 @@ class TrainingBar(QToolBar):
 
     def train(self) -> None:
         self.controller.train()
+
+    def _keep_toggled(self, on: bool) -> None:
+        self.controller.keep_weights = on
 
     def _pause_or_resume(self) -> None:
         if self.controller.state == PAUSED:

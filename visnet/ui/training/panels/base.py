@@ -83,6 +83,11 @@ def nice_number(x: float) -> float:
     return 10.0 * power
 
 
+def small_legend(plot: pg.PlotItem) -> pg.LegendItem:
+    """A compact legend in the plot's top-right corner."""
+    return plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
+
+
 def tidy_log_axis(axis: pg.AxisItem) -> None:
     """On a log axis, label only 1, 2 and 5 times a power of ten: pyqtgraph labels every
     minor tick when the range spans little more than a decade, and they overlap."""

@@ -13,8 +13,8 @@ from scipy.signal import lfilter
 import pyqtgraph as pg
 
 from ... import theme
-from .base import (Columns, GrowingXRange, PanelDock, as_column, make_plot, style_plot,
-                   tidy_log_axis, with_alpha)
+from .base import (Columns, GrowingXRange, PanelDock, as_column, make_plot, small_legend,
+                   style_plot, tidy_log_axis, with_alpha)
 
 MAX_BATCH_POINTS = 200_000  # beyond this the batch curve keeps every other point (and so on)
 DEFAULT_SMOOTHING = 0.6  # TensorBoard's default
@@ -89,7 +89,7 @@ class CurvesPanel(PanelDock):
         self.metric_plot = make_plot(canvas, 1, 0, left="accuracy", bottom="step")
         self.metric_plot.setXLink(self.loss_plot)
         self._x_range = GrowingXRange(self.loss_plot)
-        legend = self.loss_plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
+        legend = small_legend(self.loss_plot)
         self.loss_raw, self.loss_smooth, self.loss_epoch, self.loss_val = \
             self._items(self.loss_plot)
         self.metric_raw, self.metric_smooth, self.metric_epoch, self.metric_val = \

@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QWidget
 
 import pyqtgraph as pg
 
-from .base import (Columns, GrowingXRange, PanelDock, make_plot, palette_colour, style_plot,
-                   tidy_log_axis)
+from .base import (Columns, GrowingXRange, PanelDock, make_plot, palette_colour, small_legend,
+                   style_plot, tidy_log_axis)
 
 NORM_FLOOR = 1e-12  # zeros and NaN are drawn here: the log axis cannot show them
 NORM_CEILING = 1e30  # an infinite norm is drawn here
@@ -37,7 +37,7 @@ class GradientFlowPanel(PanelDock):
         self.plot.setLogMode(y=True)
         tidy_log_axis(self.plot.getAxis("left"))
         self._x_range = GrowingXRange(self.plot)
-        self.legend = self.plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
+        self.legend = small_legend(self.plot)
         self._labels: dict[str, str] = {}
         self._series: dict[str, Columns] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}

@@ -8,7 +8,8 @@ from PySide6.QtWidgets import QWidget
 
 import pyqtgraph as pg
 
-from .base import PanelDock, make_plot, palette_colour, style_plot, with_alpha
+from .base import (PanelDock, make_plot, palette_colour, small_legend, style_plot,
+                   with_alpha)
 
 GRAD_SUFFIX = ".grad"
 
@@ -26,8 +27,8 @@ class HistogramPanel(PanelDock):
                                      bottom="value", long_curves=False, grid=True)
         self.grad_plot = make_plot(canvas, 0, 1, title="gradients", bottom="value",
                                    long_curves=False, grid=True)
-        self.weight_legend = self.weight_plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
-        self.grad_legend = self.grad_plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
+        self.weight_legend = small_legend(self.weight_plot)
+        self.grad_legend = small_legend(self.grad_plot)
         self._title = ""
         self._hists: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._items: dict[str, pg.PlotDataItem] = {}
