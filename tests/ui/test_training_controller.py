@@ -163,3 +163,25 @@ def test_training_again_keeps_the_weights_only_when_asked(qtbot, keep):
     assert (first_loss < rec.epochs[0].metrics["loss"]) == keep
     assert len(doc.history["epochs"]) == 1  # a new run, with its own curves
     assert trained.keys() == doc.weights.keys()
+
+
+def test_a_failing_probe_does_not_end_the_run(qtbot, monkeypatch):
+    from visnet.ui.training import controller as module
+
+    def broken(*args):
+        raise RuntimeError("a panel asked for something impossible")
+
+    doc = document("spiral_mlp", epochs=300)
+    ctl = TrainingController(doc)
+    rec = Recorder(ctl)
+    monkeypatch.setattr(module, "measure", broken)
+    ctl.train()
+    qtbot.waitUntil(lambda: bool(ctl.state == RUNNING and ctl.trainer is not None),
+                    timeout=60_000)
+    assert ctl.request_probe(Probe(boundary=True))
+    qtbot.waitUntil(lambda: bool(rec.probes), timeout=5_000)
+    assert "impossible" in rec.probes[0]["error"]
+    assert ctl.state == RUNNING and not rec.failures
+    ctl.stop()
+    qtbot.waitUntil(lambda: ctl.state == IDLE, timeout=10_000)
+    assert rec.finished[0].reason == "stopped"

@@ -147,7 +147,14 @@ class TrainingController(QObject):
             return False
         self._probe_pending = True
         model, info, q = self.model, self.info, self._queue
-        self.trainer.call_soon(lambda: q.put(("probe", measure(model, info, probe))))
+
+        def answer() -> None:  # on the worker; a panel's request must never end the run
+            try:
+                q.put(("probe", measure(model, info, probe)))
+            except Exception as exc:
+                q.put(("probe", {"error": f"{type(exc).__name__}: {exc}"}))
+
+        self.trainer.call_soon(answer)
         return True
 
     def wait(self, timeout: float = 10.0) -> bool:
