@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .data.dataset import DataError, Dataset
-from .data.synthetic import encode_text, one_hot
+from .data.builtin import encode_text, one_hot
 
 
 def sample_text(model, dataset: Dataset, prompt: str = "the ", length: int = 200,
@@ -31,20 +31,17 @@ def sample_text(model, dataset: Dataset, prompt: str = "the ", length: int = 200
             window = np.concatenate([np.full(steps - len(window), alphabet.index(" ")), window])
         x = one_hot(window[None, :], size)
         scores = model.predict(x)[0, -1].astype(np.float64)
-        p = _distribution(scores, temperature)
+        p = _distribution(scores, temperature, model.outputs_probabilities)
         nxt = int(p.argmax()) if temperature == 0 else int(rng.choice(len(p), p=p))
         codes.append(nxt)
         out.append(alphabet[nxt])
     return prompt + "".join(out)
 
 
-def _distribution(scores: np.ndarray, temperature: float) -> np.ndarray:
-    """Probabilities from the last layer's outputs: logits, or probabilities already when the
-    layer ends in a softmax (all in [0, 1], summing to 1)."""
-    if scores.min() >= 0 and abs(scores.sum() - 1) < 1e-3:
-        logits = np.log(np.maximum(scores, 1e-12))
-    else:
-        logits = scores
+def _distribution(scores: np.ndarray, temperature: float, probabilities: bool) -> np.ndarray:
+    """The next character's distribution from the last layer's outputs (logits, or
+    probabilities when the layer ends in a softmax), sharpened or flattened by temperature."""
+    logits = np.log(np.maximum(scores, 1e-12)) if probabilities else scores
     if temperature == 0:
         return np.exp(logits - logits.max())
     z = logits / temperature

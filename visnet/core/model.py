@@ -115,6 +115,13 @@ class Model:
     def output_shape(self) -> tuple[int, ...]:
         return self.compiled.shapes[self.compiled.loss.node]
 
+    @property
+    def outputs_probabilities(self) -> bool:
+        """Whether predict returns probabilities (the layer before the loss ends in a sigmoid
+        or softmax) rather than logits or values."""
+        p = self.graph.nodes[self.compiled.loss.node].resolved_params()
+        return p.get("activation", p.get("fn")) in ("sigmoid", "softmax")
+
     def predict(self, x: np.ndarray, batch_size: int = PREDICT_BATCH) -> np.ndarray:
         """The output of the layer feeding the loss, for inputs x : (N, *input_shape)."""
         x = self._check_x(x)

@@ -424,7 +424,7 @@ class Trainer:
         out = self.model.predict(x)
         if self.dataset.is_classes:
             kind = self.model.compiled.loss.kind
-            pred = predicted_classes(out, kind, probabilities=self._outputs_probabilities())
+            pred = predicted_classes(out, kind, probabilities=self.model.outputs_probabilities)
             cm = class_metrics(y.reshape(pred.shape), pred, self.dataset.n_classes)
             if not prefix:
                 cm.pop("accuracy")  # the running accuracy of the epoch stands for training
@@ -433,11 +433,6 @@ class Trainer:
         if not prefix:
             rm.pop("mae")
         return {prefix + k: v for k, v in rm.items()}
-
-    def _outputs_probabilities(self) -> bool:
-        node = self.model.graph.nodes[self.model.compiled.loss.node]
-        p = node.resolved_params()
-        return p.get("activation", p.get("fn")) in ("sigmoid", "softmax")
 
     def _track_best(self, metrics: dict[str, Any]) -> bool:
         if self.early_stopping is None:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from visnet.core.data import BUILTINS, CLASSES, FILE_KINDS, REGRESSION, DataError, load
-from visnet.core.data.synthetic import ALPHABET, OTHER, encode_text, one_hot
+from visnet.core.data.builtin import ALPHABET, OTHER, encode_text, one_hot
 
 TWO_D = ["spiral", "moons", "circles", "xor", "gaussians"]
 

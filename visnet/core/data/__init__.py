@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from . import files, synthetic
+from . import builtin, files
 from .dataset import CLASSES, REGRESSION, DataError, Dataset, Loaded, Normalization, finish
 from .spec import Options, Spec, parse
 
@@ -15,16 +15,16 @@ Loader = Callable[[Spec, Options], Loaded]
 
 BUILTINS: dict[str, tuple[str, Loader]] = {
     "spiral": ("two interleaved spirals of 2-D points (options: samples, noise)",
-               synthetic.spiral),
-    "moons": ("two interleaving half circles (options: samples, noise)", synthetic.moons),
-    "circles": ("a circle inside a ring (options: samples, noise)", synthetic.circles),
-    "xor": ("the four quadrants, opposite ones alike (options: samples, noise)", synthetic.xor),
-    "gaussians": ("two Gaussian blobs (options: samples, noise)", synthetic.gaussians),
-    "digits": ("1,797 handwritten digits as 1x8x8 images, 10 classes", synthetic.digits),
+               builtin.spiral),
+    "moons": ("two interleaving half circles (options: samples, noise)", builtin.moons),
+    "circles": ("a circle inside a ring (options: samples, noise)", builtin.circles),
+    "xor": ("the four quadrants, opposite ones alike (options: samples, noise)", builtin.xor),
+    "gaussians": ("two Gaussian blobs (options: samples, noise)", builtin.gaussians),
+    "digits": ("1,797 handwritten digits as 1x8x8 images, 10 classes", builtin.digits),
     "sine": ("windows of sine waves; predict the next value (options: samples, steps, noise)",
-             synthetic.sine),
+             builtin.sine),
     "text": ("next character of a public-domain text, one-hot over 40 characters "
-             "(options: steps, stride)", synthetic.text),
+             "(options: steps, stride)", builtin.text),
 }
 
 FILE_KINDS: dict[str, tuple[str, Loader]] = {

@@ -178,25 +178,13 @@ class TrainingController(QObject):
     def _work(self, graph, weights, history, base_dir, override) -> None:
         q = self._queue
         try:
-            from ...core.data import load as load_dataset
-            from ...core.data.fit import check_fit
-            from ...core.model import compile as compile_model
             from ...core.training import BatchEnd, EpochEnd, Finished, Snapshot, Trainer
 
-            settings = graph.training
             if override:
-                graph.set_training(settings.updated(**override))
-                settings = graph.training
+                graph.set_training(graph.training.updated(**override))
             if not graph.dataset:
                 raise VisNetError("choose a dataset before training")
-            q.put(("status", f"Loading {graph.dataset}..."))
-            dataset = load_dataset(graph.dataset, base_dir=base_dir, seed=settings.seed)
-            check_fit(graph, dataset)
-            q.put(("state", COMPILING))
-            q.put(("status", "Compiling..."))
-            model = compile_model(graph, backend=settings.backend, seed=settings.seed)
-            if weights:
-                model.set_weights(weights, strict=False)
+            dataset, model = self._prepare(graph, weights, base_dir, announce=True)
             trainer = Trainer(model, dataset, snapshot_every=0.25, history=history)
             self.model, self.trainer = model, trainer
             info = run_info(graph, model, dataset, trainer.batch_size, trainer.epochs,
@@ -247,15 +235,8 @@ class TrainingController(QObject):
     def _load(self, graph, weights, base_dir) -> None:
         q = self._queue
         try:
-            from ...core.data import load as load_dataset
-            from ...core.data.fit import check_fit
-            from ...core.model import compile as compile_model
-
             settings = graph.training
-            dataset = load_dataset(graph.dataset, base_dir=base_dir, seed=settings.seed)
-            check_fit(graph, dataset)
-            model = compile_model(graph, backend=settings.backend, seed=settings.seed)
-            model.set_weights(weights, strict=False)
+            dataset, model = self._prepare(graph, weights, base_dir)
             info = run_info(graph, model, dataset, settings.batch_size, settings.epochs, 1)
             self.model, self.info = model, info
             grid = boundary_grid(model, info) if dataset.input_shape == (2,) else None
@@ -266,6 +247,26 @@ class TrainingController(QObject):
             q.put(("status", f"Loading the trained network failed: {exc!r}"))
         finally:
             q.put(("done", None))
+
+    def _prepare(self, graph, weights, base_dir, announce: bool = False):
+        """On the worker: the dataset (checked against the drawing) and the compiled model
+        with the weights that fit. ``announce`` tells the window what is going on."""
+        from ...core.data import load as load_dataset
+        from ...core.data.fit import check_fit
+        from ...core.model import compile as compile_model
+
+        settings = graph.training
+        if announce:
+            self._queue.put(("status", f"Loading {graph.dataset}..."))
+        dataset = load_dataset(graph.dataset, base_dir=base_dir, seed=settings.seed)
+        check_fit(graph, dataset)
+        if announce:
+            self._queue.put(("state", COMPILING))
+            self._queue.put(("status", "Compiling..."))
+        model = compile_model(graph, backend=settings.backend, seed=settings.seed)
+        if weights:
+            model.set_weights(weights, strict=False)
+        return dataset, model
 
     # -- the GUI side ------------------------------------------------------------------------
 
@@ -366,11 +367,14 @@ class _BatchBlock:
 def run_info(graph, model, dataset, batch_size: int, epochs: int, first_epoch: int) -> RunInfo:
     labels = {n: graph.nodes[n].label for n in model.compiled.order
               if graph.nodes[n].layer.weight_specs(graph.nodes[n].resolved_params())}
-    feed = graph.nodes[model.compiled.loss.node].resolved_params()
     return RunInfo(dataset, -(-len(dataset.x_train) // batch_size), epochs, labels,
-                   model.compiled.loss.kind,
-                   feed.get("activation", feed.get("fn")) in ("sigmoid", "softmax"),
+                   model.compiled.loss.kind, model.outputs_probabilities,
                    first_epoch=first_epoch)
+
+
+def sample_pool(dataset) -> np.ndarray:
+    """The samples whose activations the panels show: validation data, else training data."""
+    return dataset.x_val if len(dataset.x_val) else dataset.x_train
 
 
 def measure(model, info: RunInfo, probe: Probe) -> dict[str, Any]:
@@ -383,7 +387,7 @@ def measure(model, info: RunInfo, probe: Probe) -> dict[str, Any]:
     if probe.node_id is not None and probe.node_id in model.graph.nodes:
         out["node_id"] = probe.node_id
         out["histograms"] = model.histograms(probe.node_id)
-        pool = ds.x_val if len(ds.x_val) else ds.x_train
+        pool = sample_pool(ds)
         sample = pool[min(max(probe.sample, 0), len(pool) - 1)][None]
         acts = model.activations(sample, nodes=[probe.node_id])
         if probe.node_id in acts:

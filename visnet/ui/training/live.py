@@ -10,7 +10,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
-from .controller import RunInfo, TrainingController, Probe, boundary_grid
+from .controller import Probe, RunInfo, TrainingController, boundary_grid, sample_pool
 from .health import HealthTracker
 
 PROBE_MS = 500  # panel data twice a second: each probe costs the GUI thread ~30 ms
@@ -100,8 +100,7 @@ class LiveTraining(QObject):
         grads.set_layers(info.layer_labels)
         grads.clear()
         acts = self.panels["activations"]
-        pool = ds.x_val if len(ds.x_val) else ds.x_train
-        acts.set_sample_count(len(pool))
+        acts.set_sample_count(len(sample_pool(ds)))
         if ds.input_shape == (2,):
             self.panels["boundary"].set_points(ds.x_train, ds.y_train)
             self.panels["boundary"].raise_()

@@ -142,30 +142,28 @@ class TrainingBar(QToolBar):
         finally:
             self._syncing = False
 
-    def _push(self, settings=None, **kw) -> None:
+    def _push_settings(self, **changes) -> None:
+        """One undoable change of the training settings; a value the core refuses is shown
+        with the reason and the old one stays."""
         if self._syncing:
             return
         graph = self.document.graph
-        if settings is None and "dataset" not in kw:
-            return  # refused by _settings
-        if settings is not None and settings == graph.training and "dataset" not in kw:
-            return
-        if "dataset" in kw and kw["dataset"] == graph.dataset and settings is None:
-            return
         try:
-            self.document.push(SetTraining(graph, settings, **kw))
-        except ValueError as exc:  # a setting the core refuses: say why, keep the old one
-            self.progress_label.setText(str(exc))
-            self.sync_from_document()
-
-    def _settings(self, **changes):
-        """The drawing's settings with changes, or None (and the reason shown) if refused."""
-        try:
-            return self.document.graph.training.updated(**changes)
+            settings = graph.training.updated(**changes)
         except ValueError as exc:
-            self.progress_label.setText(str(exc))
-            self.sync_from_document()
-            return None
+            self._refused(exc)
+            return
+        if settings != graph.training:
+            self.document.push(SetTraining(graph, settings))
+
+    def _push_dataset(self, spec: str) -> None:
+        graph = self.document.graph
+        if not self._syncing and spec != graph.dataset:
+            self.document.push(SetTraining(graph, dataset=spec))
+
+    def _refused(self, exc: Exception) -> None:
+        self.progress_label.setText(str(exc))
+        self.sync_from_document()
 
     def _dataset_chosen(self, index: int) -> None:
         text = self.dataset.itemText(index)
@@ -175,12 +173,12 @@ class TrainingBar(QToolBar):
                 self.sync_from_document()
                 return
             text = spec
-        self._push(dataset=text)
+        self._push_dataset(text)
 
     def _dataset_typed(self) -> None:
         text = self.dataset.currentText().strip()
         if text and text != OPEN_DATA:
-            self._push(dataset=text)
+            self._push_dataset(text)
 
     def choose_data(self) -> str | None:
         """Ask which kind of data and where; the spec, or None if cancelled."""
@@ -214,24 +212,24 @@ class TrainingBar(QToolBar):
         if kind == self.document.graph.training.optimizer.get("type"):
             return
         config = {"type": kind, "lr": self.lr.value()}
-        self._push(self._settings(optimizer=config))
+        self._push_settings(optimizer=config)
         self.controller.set_optimizer(config)
 
     def _lr_changed(self) -> None:
         lr = float(self.lr.value())
         if math.isclose(lr, float(self.document.graph.training.optimizer.get("lr", -1))):
             return
-        self._push(self._settings(optimizer=self._optimizer_config(lr=lr)))
+        self._push_settings(optimizer=self._optimizer_config(lr=lr))
         self.controller.set_optimizer({"lr": lr})
 
     def _batch_changed(self) -> None:
-        self._push(self._settings(batch_size=self.batch.value()))
+        self._push_settings(batch_size=self.batch.value())
 
     def _epochs_changed(self) -> None:
-        self._push(self._settings(epochs=self.epochs.value()))
+        self._push_settings(epochs=self.epochs.value())
 
     def _backend_chosen(self, _index: int) -> None:
-        self._push(self._settings(backend=self.backend.currentData()))
+        self._push_settings(backend=self.backend.currentData())
 
     # -- controls ----------------------------------------------------------------------------
 
