@@ -1,19 +1,23 @@
-"""Training in the app against training headless, on the same drawing, in one process.
+"""Training in the app against training headless, on the same drawing.
 
-    python -m benchmarks.app_training [TEMPLATE] [--epochs N]   # speed: app / headless
+    python -m benchmarks.app_training [TEMPLATE] [--epochs N] [--rounds R]  # speed: app / headless
     python -m benchmarks.app_training [TEMPLATE] --soak MINUTES  # resident memory over a run
 
-Headless is what `visnet train` runs: the Trainer loop with no snapshots. In the app every live
-panel is open (floating, so each one paints), the canvas is a live view, and the window drains
-events at 30 Hz; the run is timed from the first to the last batch in both cases. Also prints
-the time from pressing Train to the first plotted point. Needs a display (use xvfb-run) or
-QT_QPA_PLATFORM=offscreen.
+Headless is what `visnet train` runs: the Trainer loop with no snapshots, in its own process.
+In the app every live panel is open (floating, so each one paints), the canvas is a live view,
+and the window drains events at 30 Hz; "default layout" is the window as it opens. Each
+measurement runs in a fresh process (one process's OpenMP pool on its main thread would slow a
+second pool on the app's worker thread), the kinds alternate for R rounds because this machine's
+speed drifts, and the run is timed from the first to the last batch by the trainer's clock.
+Also prints the time from pressing Train to the first plotted point. Needs a display (use
+xvfb-run) or QT_QPA_PLATFORM=offscreen.
 """
 
-from __future__ import annotations
-
 import argparse
+import json
 import os
+import statistics
+import subprocess
 import sys
 import time
 
@@ -28,7 +32,7 @@ def rss_mib() -> float:
     return float("nan")
 
 
-def headless(graph, epochs: int) -> float:
+def headless(graph, epochs: int) -> tuple[float, None]:
     """Samples per second of the bare Trainer loop (as `visnet train` runs it)."""
     from visnet.core.data import load
     from visnet.core.model import compile as compile_model
@@ -41,13 +45,12 @@ def headless(graph, epochs: int) -> float:
     samples = 0
     for ev in trainer.run():
         if isinstance(ev, BatchEnd):
-            now = time.perf_counter()
             if first is None:
-                first = now
+                first = ev.seconds
             else:
                 samples += trainer.batch_size
-            last = now
-    return samples / (last - first)
+            last = ev.seconds
+    return samples / (last - first), None
 
 
 def app_window(graph, float_panels: bool = True):
@@ -81,12 +84,12 @@ def in_app(graph, epochs: int, float_panels: bool = True) -> tuple[float, float 
     ctl = window.controller
     times: list[float] = []
     batch = graph.training.batch_size
-    ctl.batches.connect(lambda block: times.append((time.perf_counter(), len(block["step"]))))
+    ctl.batches.connect(lambda block: times.append((block["seconds"], len(block["step"]))))
     ctl.state_changed.connect(lambda state: state == "idle" and app.quit())
     window.training_bar.train_button.click()
     app.exec()  # the event loop as the app runs it, until the run ends
     window.close()
-    # blocks arrive every 30 ms: time from the end of the first block to the last one
+    # blocks of batch points every 30 ms: from the end of the first block to the last one
     (t0, _), (t1, _) = times[0], times[-1]
     samples = sum(n for _, n in times[1:]) * batch
     return samples / (t1 - t0), ctl.first_point_seconds
@@ -114,11 +117,32 @@ def soak(graph, minutes: float) -> None:
     window.close()
 
 
+PARTS = {"headless": "headless (visnet train)", "panels": "app, every panel open",
+         "docked": "app, default layout"}
+
+
+def measure_part(graph, part: str, epochs: int) -> tuple[float, float | None]:
+    if part == "headless":
+        return headless(graph, epochs)
+    return in_app(graph, epochs, float_panels=part == "panels")
+
+
+def run_part(template: str, part: str, epochs: int) -> tuple[float, float | None]:
+    """One measurement in a fresh process."""
+    out = subprocess.run([sys.executable, "-m", "benchmarks.app_training", template,
+                          "--epochs", str(epochs), "--part", part],
+                         capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["rate"], result["first"]
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.app_training")
     p.add_argument("template", nargs="?", default="digits_cnn")
-    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--soak", type=float, metavar="MINUTES")
+    p.add_argument("--part", choices=list(PARTS), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -131,19 +155,31 @@ def main(argv=None) -> int:
         soak(graph, args.soak)
         return 0
     graph.set_training(graph.training.updated(epochs=args.epochs))
-    headless(graph, 1)  # load the kernels and the data once before timing
-    base = headless(graph, args.epochs)
-    app_rate, first = in_app(graph, args.epochs)
-    docked, _ = in_app(graph, args.epochs, float_panels=False)
+    if args.part:
+        rate, first = measure_part(graph, args.part, args.epochs)
+        print(json.dumps({"rate": rate, "first": first}))
+        return 0
+    rates: dict[str, list[float]] = {part: [] for part in PARTS}
+    firsts: list[float] = []
     print(f"{args.template}, {args.epochs} epochs, platform "
-          f"{os.environ.get('QT_QPA_PLATFORM') or 'display'}")
-    print(f"  headless (visnet train): {base:,.0f} samples/s")
-    print(f"  app, every panel open:   {app_rate:,.0f} samples/s = {app_rate / base:.0%} of "
-          f"headless")
-    print(f"  app, default layout:     {docked:,.0f} samples/s = {docked / base:.0%} of "
-          f"headless (tabbed panels do not paint)")
-    if first is not None:
-        print(f"  Train pressed to first plotted point: {first:.2f} s")
+          f"{os.environ.get('QT_QPA_PLATFORM') or 'display'}, {args.rounds} rounds")
+    for r in range(args.rounds):
+        for part in PARTS:
+            rate, first = run_part(args.template, part, args.epochs)
+            rates[part].append(rate)
+            if first is not None:
+                firsts.append(first)
+        print(f"  round {r + 1}: " + ", ".join(
+            f"{part} {rates[part][-1]:,.0f}" for part in PARTS)
+            + f" samples/s; app/headless {rates['panels'][-1] / rates['headless'][-1]:.0%} "
+              f"(panels), {rates['docked'][-1] / rates['headless'][-1]:.0%} (default)",
+            flush=True)
+    base = statistics.median(rates["headless"])
+    for part, label in PARTS.items():
+        med = statistics.median(rates[part])
+        print(f"  {label + ':':26} median {med:,.0f} samples/s = {med / base:.0%} of headless")
+    print(f"  Train pressed to first plotted point: median {statistics.median(firsts):.2f} s "
+          f"(kernels loaded in a fresh process)")
     return 0
 
 

@@ -9,6 +9,7 @@ from visnet.ui import theme
 from visnet.ui.training.panels import (ActivationsPanel, BoundaryPanel, ConfusionPanel,
                                        CurvesPanel, GalleryPanel, GradientFlowPanel,
                                        HistogramPanel, all_panels, mosaic)
+from visnet.ui.training.panels.base import REDRAW_MS
 from visnet.ui.training.panels.boundary import BLUE, ORANGE
 from visnet.ui.training.panels.curves import Ema
 from visnet.ui.training.panels.gradients import NORM_FLOOR
@@ -236,6 +237,7 @@ def test_weights_left_gradients_right(make):
              "kernel.grad": np.histogram(rng.normal(0, 1e-3, 500), bins=30),
              "bias": np.histogram(np.zeros(10), bins=30)}
     panel.show("Dense n2", hists)
+    panel.flush()
     assert panel.title() == "Dense n2"
     assert set(panel.current()) == {"kernel", "kernel.grad", "bias"}
     assert panel.plotted() == {"kernel": "weights", "kernel.grad": "gradients",
@@ -249,6 +251,7 @@ def test_weights_left_gradients_right(make):
 
     kept = panel.weight_plot.listDataItems()[0]
     panel.show("Dense n3", {"kernel": hists["kernel"]})  # items are reused, stale ones go
+    panel.flush()
     assert panel.weight_plot.listDataItems() == [kept]
     assert panel.grad_plot.listDataItems() == []
     panel.clear()
@@ -268,6 +271,7 @@ def test_a_feature_map_becomes_one_mosaic(make):
     panel = make(ActivationsPanel)
     fmap = np.random.default_rng(0).normal(size=(8, 6, 6)).astype(np.float32)
     panel.show("Conv2D n2", fmap)
+    panel.flush()
     image = panel.image()
     assert image.shape == (3 * 6 + 2, 3 * 6 + 2)  # 3x3 tiles, 1-pixel separators
     assert np.isnan(image[6, :]).all() and np.isnan(image[:, 13]).all()  # separators
@@ -292,6 +296,7 @@ def test_vectors_become_strips_and_sequences_time_by_units():
 def test_the_sample_spin_asks_for_another_sample(make, qtbot):
     panel = make(ActivationsPanel)
     panel.show("Dense n3", np.linspace(0, 1, 64))
+    panel.flush()
     assert panel.image().shape == (1, 64)
     panel.set_sample_count(10)
     assert panel.sample_spin.maximum() == 9
@@ -316,9 +321,11 @@ def test_the_boundary_is_an_image_under_the_points(make):
     x = rng.uniform(-1, 1, (50, 2))
     y = (x[:, 0] > 0).astype(int)
     panel.set_points(x, y)
+    panel.flush()
     xs, ys = np.linspace(-1, 1, 21), np.linspace(-1, 1, 11)
     values = 1 / (1 + np.exp(-5 * xs[None, :].repeat(11, 0)))
     panel.show_grid(xs, ys, values)
+    panel.flush()
     gx, gy, gv = panel.grid()
     assert gv.shape == (11, 21)
     np.testing.assert_array_equal(gx, xs)
@@ -335,9 +342,21 @@ def test_the_boundary_is_an_image_under_the_points(make):
     assert rect.top() == pytest.approx(-1.1) and rect.bottom() == pytest.approx(1.1)
 
     panel.show_grid(xs, ys, (values > 0.5).astype(int))  # predicted classes
+    panel.flush()
     assert panel.image_item.image.shape == (11, 21, 4)
     with pytest.raises(ValueError):
         panel.show_grid(xs, ys, values.T)
+
+
+def test_a_hidden_panel_draws_only_once_it_is_shown(make, qtbot):
+    panel = make(ConfusionPanel)  # never shown: behind another tab, say
+    panel.show(np.array([[2, 1], [0, 3]]), ["a", "b"], 1)
+    qtbot.wait(REDRAW_MS * 3)
+    assert panel.image_item.image is None and panel.table.rowCount() == 0
+    assert panel.epoch() == 1  # the data is kept
+    panel.show()
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=2000)
+    assert panel.image_item.image.shape == (2, 2)
 
 
 # -- Confusion matrix ----------------------------------------------------------------------------
@@ -349,6 +368,7 @@ def test_the_confusion_matrix_gives_per_class_precision_and_recall(make):
                   [2, 3, 1],
                   [0, 0, 0]])  # class 2 never occurs and is never predicted
     panel.show(m, ["cat", "dog", "bird"], 3)
+    panel.flush()
     np.testing.assert_array_equal(panel.matrix(), m)
     np.testing.assert_allclose(panel.precision(), [5 / 7, 3 / 4, 0.0])
     np.testing.assert_allclose(panel.recall(), [5 / 6, 3 / 6, 0.0])
@@ -359,8 +379,10 @@ def test_the_confusion_matrix_gives_per_class_precision_and_recall(make):
 
     texts = list(panel._texts)
     panel.show(np.eye(2, dtype=int), ["a", "b"], 4)  # text items are reused
+    panel.flush()
     assert panel._texts == texts and panel.cell_texts() == ["1", "0", "0", "1"]
     panel.show(np.ones((25, 25), int), None, 5)  # too many classes for numbers
+    panel.flush()
     assert panel.cell_texts() == [] and panel.class_names()[24] == "24"
 
 
@@ -374,6 +396,7 @@ def test_the_gallery_frames_mistakes(make):
     predicted = true.copy()
     predicted[[1, 5]] = (true[[1, 5]] + 1) % 3
     panel.show(images, true, predicted, ["zero", "one", "two"])
+    panel.flush()
     items = panel.items()
     assert len(items) == 32 and panel.list.count() == 32
     assert [i for i, (_, _, wrong) in enumerate(items) if wrong] == [1, 5]
@@ -384,6 +407,7 @@ def test_the_gallery_frames_mistakes(make):
 
     rgb = np.random.default_rng(1).uniform(size=(3, 3, 5, 5))
     panel.show(rgb, [0, 1, 2], [0, 1, 2], None)
+    panel.flush()
     assert panel.list.count() == 3 and not any(w for _, _, w in panel.items())
     assert panel.captions()[2] == "2 / 2"
     assert not panel.list.item(0).icon().isNull()

@@ -206,6 +206,8 @@ class TrainingController(QObject):
                 elif isinstance(event, Snapshot):
                     q.put(("snapshot", event))
                 elif isinstance(event, Finished):
+                    if dataset.input_shape == (2,):  # the boundary of the final weights
+                        q.put(("probe", {"boundary": boundary_grid(model, info)}))
                     q.put(("finished", (event, trainer.checkpoint())))
                 else:  # Failed
                     q.put(("failed", (event.message, event.node_id, trainer.checkpoint())))

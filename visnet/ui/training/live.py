@@ -10,7 +10,7 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
-from .controller import Probe, RunInfo, TrainingController, boundary_grid, sample_pool
+from .controller import Probe, RunInfo, TrainingController, sample_pool
 from .health import HealthTracker
 
 PROBE_MS = 500  # panel data twice a second: each probe costs the GUI thread ~30 ms
@@ -160,11 +160,6 @@ class LiveTraining(QObject):
             self._timer.stop()
 
     def _final_views(self) -> None:
-        """After the run the model is free: draw the last boundary on the GUI thread."""
-        model, info = self.controller.model, self.info
-        if model is None or info is None:
-            return
-        if info.dataset.input_shape == (2,):
-            self.panels["boundary"].show_grid(*boundary_grid(model, info))
+        """The run is over: the panels on screen show its last data at once."""
         for panel in self.panels.values():
-            panel.flush()
+            panel.flush(force=False)  # a hidden one draws when it is shown

@@ -9,6 +9,7 @@ is paused, a new learning rate or optimizer setting also goes to the running tra
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -24,6 +25,7 @@ from .controller import IDLE, LOADING, COMPILING, PAUSED, RUNNING, STOPPING
 
 BACKENDS = (("cpu", "CPU (parallel)"), ("serial", "CPU (serial)"), ("cuda", "CUDA"))
 OPEN_DATA = "Open data..."
+PROGRESS_EVERY_S = 0.2
 FILE_KINDS = (("mnist", "MNIST folder (IDX files)...", True),
               ("csv", "CSV file...", False),
               ("npz", "NumPy .npz file...", False),
@@ -35,6 +37,7 @@ class TrainingBar(QToolBar):
 
     def __init__(self, document, controller, parent: QWidget | None = None):
         super().__init__("Training", parent)
+        self._progress_at = 0.0
         self.setObjectName("TrainingBar")
         self.document = document
         self.controller = controller
@@ -269,8 +272,12 @@ class TrainingBar(QToolBar):
 
     def _on_batches(self, block: dict) -> None:
         info = self.controller.info
-        if info is None:
-            return
+        now = time.perf_counter()
+        if info is None or (now - self._progress_at < PROGRESS_EVERY_S
+                            and self.controller.state == RUNNING
+                            and block["batch"] != block["batches"]):
+            return  # a few times a second is enough to read (an epoch's end always shows)
+        self._progress_at = now
         total = info.epochs * block["batches"]
         done = (block["epoch"] - 1) * block["batches"] + block["batch"]
         self.progress.setRange(0, max(total, 1))

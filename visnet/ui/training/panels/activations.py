@@ -90,6 +90,7 @@ class ActivationsPanel(PanelDock):
         self._activation: np.ndarray | None = None
         self._image: np.ndarray | None = None
         self._shown_sample = 0
+        self._reshaped = False
         self.set_colormap(COLORMAPS[0])
         self.apply_theme()
 
@@ -109,12 +110,18 @@ class ActivationsPanel(PanelDock):
 
     def show_data(self, title: str, activation: np.ndarray) -> None:
         image = mosaic(activation)
-        reshaped = self._image is None or self._image.shape != image.shape
+        self._reshaped |= self._image is None or self._image.shape != image.shape
         self._title, self._activation, self._image = title, np.array(activation), image
         self._shown_sample = self.sample()
-        self.image_item.setImage(image, autoLevels=False, levels=(0.0, 1.0))
+        self.schedule_redraw()
+
+    def redraw(self) -> None:
+        if self._image is None:
+            return
+        self.image_item.setImage(self._image, autoLevels=False, levels=(0.0, 1.0))
         self._set_title()
-        if reshaped:
+        if self._reshaped:
+            self._reshaped = False
             self.view.autoRange(padding=0.02)
 
     def set_colormap(self, name: str) -> None:
@@ -126,6 +133,7 @@ class ActivationsPanel(PanelDock):
 
     def clear(self) -> None:
         self._title, self._activation, self._image = "", None, None
+        self._dirty = False
         self.image_item.clear()
         self._set_title()
 

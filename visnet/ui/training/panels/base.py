@@ -209,7 +209,7 @@ class PanelDock(QDockWidget):
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.setInterval(REDRAW_MS)
-        self._redraw_timer.timeout.connect(self.flush)
+        self._redraw_timer.timeout.connect(self._scheduled_flush)
         theme.notifier.changed.connect(self.apply_theme)
 
     # -- building --------------------------------------------------------------------------
@@ -255,20 +255,30 @@ class PanelDock(QDockWidget):
 
     def schedule_redraw(self) -> None:
         """Mark the plots stale; they redraw once, at most REDRAW_MS later, however many
-        updates arrive meanwhile."""
+        updates arrive meanwhile, and not before the panel is on screen (a panel hidden
+        behind another tab costs nothing until it is raised)."""
         self._dirty = True
         if not self._redraw_timer.isActive():
             self._redraw_timer.start()
 
-    def flush(self) -> None:
-        """Redraw now if anything changed since the last redraw."""
+    def flush(self, force: bool = True) -> None:
+        """Redraw now if anything changed since the last redraw; with force=False only if
+        the panel is on screen (it stays stale until shown)."""
         self._redraw_timer.stop()
-        if self._dirty:
+        if self._dirty and (force or self.isVisible()):
             self._dirty = False
             self.redraw()
 
+    def _scheduled_flush(self) -> None:
+        self.flush(force=False)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self._redraw_timer.start()
+
     def redraw(self) -> None:
-        """Push buffered data into the plot items (streaming panels)."""
+        """Push the latest data into the plot items."""
 
     # -- subclass contract -----------------------------------------------------------------
 

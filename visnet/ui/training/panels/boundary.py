@@ -55,6 +55,7 @@ class BoundaryPanel(PanelDock):
         self._points: tuple[np.ndarray, np.ndarray] | None = None
         self._grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._levels: tuple[float, float] | None = None
+        self._points_stale = False
         self.apply_theme()
 
     # -- data in ---------------------------------------------------------------------------
@@ -66,9 +67,8 @@ class BoundaryPanel(PanelDock):
             raise ValueError(f"set_points wants x of shape (N, 2) and N labels, not "
                              f"{x.shape} and {labels.shape}")
         self._points = (x.copy(), labels)
-        self._draw_points()
-        if self._grid is not None:
-            self._draw_grid()  # class colours depend on how many classes there are
+        self._points_stale = True
+        self.schedule_redraw()
 
     def show_grid(self, xs: np.ndarray, ys: np.ndarray, values: np.ndarray,
                   levels: tuple[float, float] | None = None) -> None:
@@ -85,10 +85,18 @@ class BoundaryPanel(PanelDock):
             ys, values = ys[::-1], values[::-1]
         self._grid = (xs.copy(), ys.copy(), values.copy())
         self._levels = levels
-        self._draw_grid()
+        self.schedule_redraw()
+
+    def redraw(self) -> None:
+        if self._points_stale:
+            self._points_stale = False
+            self._draw_points()
+        if self._grid is not None:
+            self._draw_grid()  # class colours depend on how many classes there are
 
     def clear(self) -> None:
         self._points = self._grid = None
+        self._dirty = self._points_stale = False
         self.scatter.clear()
         self.image_item.clear()
 

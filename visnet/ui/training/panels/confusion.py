@@ -81,10 +81,14 @@ class ConfusionPanel(PanelDock):
         names += [str(i) for i in range(len(names), k)]
         self._matrix, self._names, self._epoch = matrix.copy(), names, epoch
         self._scores = per_class(matrix)
+        self.schedule_redraw()
+
+    def redraw(self) -> None:
         self._draw()
 
     def clear(self) -> None:
         self._matrix, self._names, self._epoch, self._scores = None, [], None, {}
+        self._dirty = False
         self.image_item.clear()
         for text in self._texts:
             text.setVisible(False)
@@ -115,6 +119,7 @@ class ConfusionPanel(PanelDock):
 
     def cell_texts(self) -> list[str]:
         """The numbers drawn on the cells, row by row (empty beyond MAX_LABELLED classes)."""
+        self.flush()
         return [t.textItem.toPlainText() for t in self._texts if t.isVisible()]
 
     # -- drawing ---------------------------------------------------------------------------

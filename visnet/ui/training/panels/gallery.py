@@ -75,6 +75,7 @@ class GalleryPanel(PanelDock):
         self._true = np.empty(0, np.int64)
         self._pred = np.empty(0, np.int64)
         self._names: list[str] = []
+        self._generation = 0
 
     def show_data(self, images: np.ndarray, true: np.ndarray, predicted: np.ndarray,
                   class_names: Sequence[str] | None = None) -> None:
@@ -85,13 +86,22 @@ class GalleryPanel(PanelDock):
             raise ValueError(f"{len(images)} images, {len(true)} labels and "
                              f"{len(predicted)} predictions differ in number")
         n = min(len(images), MAX_ITEMS)
-        self._images, self._true, self._pred = images[:n].copy(), true[:n], predicted[:n]
+        if not (self._images.shape == images[:n].shape and np.array_equal(self._images,
+                                                                          images[:n])):
+            self._images = images[:n].copy()
+            self._generation += 1  # new pictures: every thumbnail is redrawn
+        self._true, self._pred = true[:n], predicted[:n]
         self._names = [str(c) for c in class_names] if class_names is not None else []
+        self.schedule_redraw()
+
+    def redraw(self) -> None:
         self._fill()
 
     def clear(self) -> None:
         self._images = np.empty((0, 1, 1, 1))
+        self._generation += 1
         self._true = self._pred = np.empty(0, np.int64)
+        self._dirty = False
         self._fill()
 
     def _name(self, k: int) -> str:
@@ -108,6 +118,10 @@ class GalleryPanel(PanelDock):
             true, pred = int(self._true[i]), int(self._pred[i])
             wrong = true != pred
             item = self.list.item(i)
+            key = (self._generation, t.name, self._name(true), self._name(pred), wrong)
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                continue  # the same image with the same prediction: nothing to redraw
+            item.setData(Qt.ItemDataRole.UserRole, key)
             item.setIcon(QIcon(thumbnail(self._images[i], t.error if wrong else t.node_border,
                                          FRAME if wrong else 1)))
             item.setText(f"{self._name(pred)} / {self._name(true)}")
@@ -125,6 +139,7 @@ class GalleryPanel(PanelDock):
         return [(int(t), int(p), bool(t != p)) for t, p in zip(self._true, self._pred)]
 
     def captions(self) -> list[str]:
+        self.flush()
         return [self.list.item(i).text() for i in range(self.list.count())]
 
     def apply_theme(self) -> None:

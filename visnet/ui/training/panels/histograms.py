@@ -41,9 +41,13 @@ class HistogramPanel(PanelDock):
             if len(edges) != len(counts) + 1:
                 raise ValueError(f"histogram {name!r}: {len(counts)} counts need "
                                  f"{len(counts) + 1} bin edges, not {len(edges)}")
+        self._title, self._hists = title, hists
+        self.schedule_redraw()
+
+    def redraw(self) -> None:
+        title, hists = self._title, self._hists
         for name in [n for n in self._items if n not in hists]:
             self._side(name)[0].removeItem(self._items.pop(name))
-        self._title, self._hists = title, hists
         bases = list(dict.fromkeys(n.removesuffix(GRAD_SUFFIX) for n in hists))
         for name, (counts, edges) in hists.items():
             item = self._items.get(name)
@@ -76,6 +80,7 @@ class HistogramPanel(PanelDock):
             self._side(name)[0].removeItem(self._items.pop(name))
         self._relabel()
         self._title, self._hists = "", {}
+        self._dirty = False
         self.weight_plot.setTitle("weights")
         self.grad_plot.setTitle("gradients")
 
@@ -90,6 +95,7 @@ class HistogramPanel(PanelDock):
 
     def plotted(self) -> dict[str, str]:
         """Each histogram drawn, and on which side: "weights" or "gradients"."""
+        self.flush()
         return {name: "gradients" if self._side(name)[0] is self.grad_plot else "weights"
                 for name in self._items}
 
