@@ -1,7 +1,8 @@
 """python -m benchmarks [--only NAME ...] [--quick] [--json]
 
 Times visnet (backend "cpu") against PyTorch CPU and hand-written NumPy on the same data, all
-three starting from visnet's initial weights, and prints a table (or JSON lines with --json).
+starting from visnet's initial weights, and prints a table (or JSON lines with --json). Where
+there is an NVIDIA GPU, visnet's "cuda" backend and PyTorch CUDA run too (two more columns).
 Ratios are baseline time / visnet time: above 1 means visnet is faster."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .timing import fmt_time, machine
 WORKLOADS = {"playground": "playground", "mnist_mlp": "mnist_mlp", "lenet": "lenet",
              "lstm": "lstm", "compile": "compile_latency"}
 FRAMEWORKS = ("visnet", "torch", "numpy")
+GPU_FRAMEWORKS = ("visnet_cuda", "torch_cuda")
 
 
 def ratio(base: float | None, visnet: float | None) -> str:
@@ -24,8 +26,12 @@ def ratio(base: float | None, visnet: float | None) -> str:
 
 
 def print_table(results: list[dict]) -> None:
-    head = f"{'workload':<12} {'per':<34} {'visnet':>10} {'torch':>10} {'numpy':>10} " \
-           f"{'torch/visnet':>12} {'numpy/visnet':>12}"
+    gpu = any(row.get(fw) is not None for res in results for row in res["rows"]
+              for fw in GPU_FRAMEWORKS)
+    columns = FRAMEWORKS + (GPU_FRAMEWORKS if gpu else ())
+    head = f"{'workload':<12} {'per':<34} " + " ".join(f"{fw:>11}" for fw in columns) \
+        + f" {'torch/visnet':>12} {'numpy/visnet':>12}" \
+        + (f" {'cuda: torch/visnet':>18}" if gpu else "")
     print(head)
     print("-" * len(head))
     for res in results:
@@ -33,15 +39,18 @@ def print_table(results: list[dict]) -> None:
             # A framework that could not run says why in the row itself.
             why = "".join(f"  {fw} n/a ({err})" for fw, err in res["errors"].items())
             print(f"{res['workload']:<12} {row['label']:<34} "
-                  + " ".join(f"{fmt_time(row.get(fw)):>10}" for fw in FRAMEWORKS)
+                  + " ".join(f"{fmt_time(row.get(fw)):>11}" for fw in columns)
                   + f" {ratio(row.get('torch'), row.get('visnet')):>12}"
-                  f" {ratio(row.get('numpy'), row.get('visnet')):>12}{why}")
+                  f" {ratio(row.get('numpy'), row.get('visnet')):>12}"
+                  + (f" {ratio(row.get('torch_cuda'), row.get('visnet_cuda')):>18}" if gpu
+                     else "") + why)
     print()
     for res in results:
         print(f"{res['workload']}: {res['description']}")
         if any(v is not None for v in res["first_loss"].values()):
             losses = " / ".join(f"{fw} {res['first_loss'][fw]:.6f}" if res["first_loss"].get(fw)
-                                is not None else f"{fw} n/a" for fw in FRAMEWORKS)
+                                is not None else f"{fw} n/a" for fw in FRAMEWORKS
+                                + GPU_FRAMEWORKS if fw in res["first_loss"])
             print(f"  first-step loss: {losses}")
             print(f"  {res['check']}")
         for note in res.get("notes", []):
@@ -65,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
               f"OPENBLAS_NUM_THREADS={info['OPENBLAS_NUM_THREADS']}")
         print(f"load average before the run: {', '.join(map(str, info['load_average']))} "
               f"(other processes on a {info['cores']}-core machine slow threaded code most)")
+        from .frameworks import gpu_reasons
+
+        for fw, why in gpu_reasons().items():
+            print(f"{fw}: not run ({why})")
         print()
     results = []
     for name in args.only or list(WORKLOADS):

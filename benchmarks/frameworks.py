@@ -15,10 +15,10 @@ Batches = list[tuple[np.ndarray, np.ndarray]]
 
 
 def visnet_trainer(graph, weights: dict[str, np.ndarray], optimizer: dict[str, Any],
-                   batches: Batches) -> Step:
+                   batches: Batches, backend: str = "cpu") -> Step:
     from visnet.core.model import compile
 
-    model = compile(graph, backend="cpu", seed=0, optimizer=optimizer)
+    model = compile(graph, backend=backend, seed=0, optimizer=optimizer)
     model.set_weights(weights)
     n = len(batches)
 
@@ -29,14 +29,16 @@ def visnet_trainer(graph, weights: dict[str, np.ndarray], optimizer: dict[str, A
     return step
 
 
-def torch_trainer(net, loss_fn, lr: float, batches: Batches, class_targets: bool) -> Step:
-    """Adam as torch.optim ships it (its default single-tensor path on CPU); loss.item() each step
-    as visnet returns the loss each step."""
+def torch_trainer(net, loss_fn, lr: float, batches: Batches, class_targets: bool,
+                  device: str = "cpu") -> Step:
+    """Adam as torch.optim ships it (its default path for the device); loss.item() each step
+    as visnet returns the loss each step (on a GPU that also waits for the step to finish)."""
     import torch
 
     torch.set_num_threads(TORCH_THREADS)
-    data = [(torch.from_numpy(x), torch.from_numpy(y).long() if class_targets
-             else torch.from_numpy(y)) for x, y in batches]
+    net.to(device)
+    data = [(torch.from_numpy(x).to(device), (torch.from_numpy(y).long() if class_targets
+             else torch.from_numpy(y)).to(device)) for x, y in batches]
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     n = len(data)
 
@@ -65,6 +67,39 @@ def numpy_trainer(model, lr: float, batches: Batches, class_targets: bool) -> St
         return loss
 
     return step
+
+
+def gpu_reasons() -> dict[str, str]:
+    """Why the CUDA columns cannot run here, per contender (empty when both can)."""
+    from visnet.core.backends import unavailable_reason
+
+    reasons = {}
+    why = unavailable_reason("cuda")
+    if why is not None:
+        reasons["visnet_cuda"] = why
+    try:
+        import torch
+
+        if not torch.cuda.is_available():
+            reasons["torch_cuda"] = f"this PyTorch build ({torch.__version__}) sees no CUDA GPU"
+    except ImportError as exc:
+        reasons["torch_cuda"] = str(exc)
+    return reasons
+
+
+def with_cuda(makers: dict[str, Any], graph, weights: dict[str, np.ndarray],
+              optimizer: dict[str, Any], batches: Batches, torch_model, lr: float,
+              class_targets: bool) -> dict[str, Any]:
+    """The CPU contenders plus visnet and PyTorch on the GPU, where there is one.
+    ``torch_model`` makes a fresh (net, loss_fn) with the shared initial weights."""
+    reasons = gpu_reasons()
+    if "visnet_cuda" not in reasons:
+        makers["visnet_cuda"] = lambda: visnet_trainer(graph, weights, optimizer, batches,
+                                                       backend="cuda")
+    if "torch_cuda" not in reasons:
+        makers["torch_cuda"] = lambda: torch_trainer(*torch_model(), lr, batches,
+                                                     class_targets, device="cuda")
+    return makers
 
 
 def torch_weights(module, **tensors: np.ndarray) -> None:
@@ -109,21 +144,26 @@ def mlp_makers(units: list[int], activations: list[str], loss: str, lr: float,
     w = initial_weights(graph)
     dense = [f"n{k + 2}" for k in range(len(units) - 1)]  # ids of the Dense nodes
     layers = [(w[f"{d}/kernel"], w[f"{d}/bias"], a) for d, a in zip(dense, activations)]
-    modules: list[torch.nn.Module] = []
-    for (kernel, _, act) in layers:
-        modules.append(torch.nn.Linear(*kernel.shape))
-        if act != "linear":
-            modules.append({"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}[act]())
-    net = torch.nn.Sequential(*modules)
-    linears = [k for k, m in enumerate(net) if isinstance(m, torch.nn.Linear)]
-    torch_weights(net, **{f"{k}.weight": kernel.T for k, (kernel, _, _) in zip(linears, layers)},
-                  **{f"{k}.bias": bias for k, (_, bias, _) in zip(linears, layers)})
     ce = loss == "cross_entropy"
-    loss_fn = torch.nn.CrossEntropyLoss() if ce else torch.nn.BCEWithLogitsLoss()
+
+    def torch_model():
+        modules: list[torch.nn.Module] = []
+        for (kernel, _, act) in layers:
+            modules.append(torch.nn.Linear(*kernel.shape))
+            if act != "linear":
+                modules.append({"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh}[act]())
+        net = torch.nn.Sequential(*modules)
+        linears = [k for k, m in enumerate(net) if isinstance(m, torch.nn.Linear)]
+        torch_weights(net,
+                      **{f"{k}.weight": kernel.T for k, (kernel, _, _) in zip(linears, layers)},
+                      **{f"{k}.bias": bias for k, (_, bias, _) in zip(linears, layers)})
+        return net, torch.nn.CrossEntropyLoss() if ce else torch.nn.BCEWithLogitsLoss()
+
     from .npnn import MLP
 
-    return {
-        "visnet": lambda: visnet_trainer(graph, w, {"type": "adam", "lr": lr}, batches),
-        "torch": lambda: torch_trainer(net, loss_fn, lr, batches, class_targets=ce),
+    optimizer = {"type": "adam", "lr": lr}
+    return with_cuda({
+        "visnet": lambda: visnet_trainer(graph, w, optimizer, batches),
+        "torch": lambda: torch_trainer(*torch_model(), lr, batches, class_targets=ce),
         "numpy": lambda: numpy_trainer(MLP(layers, loss), lr, batches, class_targets=ce),
-    }, graph
+    }, graph, w, optimizer, batches, torch_model, lr, ce), graph

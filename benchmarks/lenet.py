@@ -8,7 +8,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .frameworks import (chain, initial_weights, numpy_trainer, torch_trainer, torch_weights,
-                         visnet_trainer)
+                         visnet_trainer, with_cuda)
 from .npnn import softmax_cross_entropy
 from .timing import compare, report
 
@@ -115,11 +115,12 @@ def run(quick: bool) -> dict:
                 rng.integers(0, 10, BATCH).astype(np.float32)) for _ in range(16)]
     g = graph()
     w = initial_weights(g)
-    makers = {
-        "visnet": lambda: visnet_trainer(g, w, {"type": "adam", "lr": LR}, batches),
+    optimizer = {"type": "adam", "lr": LR}
+    makers = with_cuda({
+        "visnet": lambda: visnet_trainer(g, w, optimizer, batches),
         "torch": lambda: torch_trainer(*torch_lenet(w), LR, batches, class_targets=True),
         "numpy": lambda: numpy_trainer(NumpyLeNet(w), LR, batches, class_targets=True),
-    }
+    }, g, w, optimizer, batches, lambda: torch_lenet(w), LR, class_targets=True)
     steps, repeats = (20, 1) if quick else (200, 3)
     results = compare(makers, steps=steps, repeats=repeats, warmup=10)
     return report(NAME, "conv8-pool-conv16-pool-fc64-fc10 on 64x1x28x28, CE, Adam 1e-3",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from .frameworks import (chain, initial_weights, numpy_trainer, torch_trainer, torch_weights,
-                         visnet_trainer)
+                         visnet_trainer, with_cuda)
 from .npnn import softmax_cross_entropy
 from .timing import compare, report
 
@@ -109,11 +109,12 @@ def run(quick: bool) -> dict:
                 rng.integers(0, CLASSES, BATCH).astype(np.float32)) for _ in range(8)]
     g = graph()
     w = initial_weights(g)
-    makers = {
-        "visnet": lambda: visnet_trainer(g, w, {"type": "adam", "lr": LR}, batches),
+    optimizer = {"type": "adam", "lr": LR}
+    makers = with_cuda({
+        "visnet": lambda: visnet_trainer(g, w, optimizer, batches),
         "torch": lambda: torch_trainer(*torch_lstm(w), LR, batches, class_targets=True),
         "numpy": lambda: numpy_trainer(NumpyLSTM(w), LR, batches, class_targets=True),
-    }
+    }, g, w, optimizer, batches, lambda: torch_lstm(w), LR, class_targets=True)
     steps, repeats = (10, 1) if quick else (100, 3)
     results = compare(makers, steps=steps, repeats=repeats, warmup=10)
     return report(NAME, "LSTM 64 over (50, 32) -> Dense 10, CE, batch 64, Adam 1e-3", results,

@@ -185,3 +185,20 @@ def test_a_failing_probe_does_not_end_the_run(qtbot, monkeypatch):
     ctl.stop()
     qtbot.waitUntil(lambda: ctl.state == IDLE, timeout=10_000)
     assert rec.finished[0].reason == "stopped"
+
+
+@pytest.mark.parametrize("reason", [None, "no NVIDIA GPU with a working CUDA driver was found"])
+def test_the_cuda_choice_is_greyed_out_with_the_reason_without_a_gpu(qtbot, monkeypatch, reason):
+    from PySide6.QtCore import Qt
+
+    from visnet.core.backends.cuda import backend
+    from visnet.ui.training.toolbar import TrainingBar
+
+    monkeypatch.setattr(backend, "unavailable_reason", lambda: reason)
+    doc = document("spiral_mlp")
+    bar = TrainingBar(doc, TrainingController(doc))
+    qtbot.addWidget(bar)
+    row = bar.backend.findData("cuda")
+    assert bar.backend.model().item(row).isEnabled() == (reason is None)
+    assert bar.backend.itemData(row, Qt.ItemDataRole.ToolTipRole) == reason
+    assert bar.backend.model().item(bar.backend.findData("cpu")).isEnabled()

@@ -9,16 +9,14 @@ from .base import Backend
 NAMES = ("cpu", "serial", "cuda")
 
 
-CUDA_MISSING = ("the cuda backend is not available in this version of VisNet: "
-                "use backend 'cpu'")
-
-
 def unavailable_reason(name: str) -> str | None:
     """Why backend ``name`` cannot run here, or None when it can (the app greys it out)."""
     if name in ("cpu", "serial"):
         return None
     if name == "cuda":
-        return CUDA_MISSING
+        from .cuda.backend import unavailable_reason as cuda_reason
+
+        return cuda_reason()
     return f"unknown backend {name!r}"
 
 
@@ -29,5 +27,10 @@ def get_backend(name: str) -> Backend:
 
         return CpuBackend(parallel=name == "cpu")
     if name == "cuda":
-        raise CompileError(CUDA_MISSING)
+        reason = unavailable_reason("cuda")
+        if reason is not None:
+            raise CompileError(f"the cuda backend cannot run here: {reason}; use backend 'cpu'")
+        from .cuda.backend import CudaBackend
+
+        return CudaBackend()
     raise CompileError(f"unknown backend {name!r}: use one of {', '.join(NAMES)}")

@@ -1,0 +1,1 @@
+"""The CUDA backend (numba CUDA): the same plans as the CPU backend, run by GPU kernels."""

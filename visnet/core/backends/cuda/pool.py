@@ -1,0 +1,214 @@
+"""CUDA kernels: 2-D max, average and global average pooling in NCHW layout (valid pooling, no
+padding; windows may overlap when a stride is smaller than the pool), with the semantics of
+visnet.core.backends.cpu.pool.
+
+Every kernel gives each thread one output element: forwards one pooled value (the thread loops
+over its window), backwards one input position (the thread gathers, in the CPU's order, from
+every window that contains it). No two threads write one element, so no atomics are needed, and
+the sums run in the same order as on the CPU.
+"""
+
+from __future__ import annotations
+
+from numba import cuda, float32
+
+from ..opcodes import Op
+from .ops import fields, grid, handles, view
+
+
+# --- index helpers -------------------------------------------------------------------------------
+
+@cuda.jit(device=True)
+def _unflatten(i, channels, rows, cols):
+    """(sample, channel, row, column) of flat index i of a [*, channels, rows, cols] array."""
+    col = i % cols
+    t = i // cols
+    row = t % rows
+    t = t // rows
+    return t // channels, t % channels, row, col
+
+
+@cuda.jit(device=True)
+def _windows(pos, pool, stride, count):
+    """The range [first, last + 1) of the windows (along one axis) that contain position pos:
+    window o covers [o*stride, o*stride + pool)."""
+    low = pos - pool + 1
+    first = 0 if low <= 0 else (low + stride - 1) // stride
+    last = min(count - 1, pos // stride)
+    return first, last + 1
+
+
+# --- max pooling ---------------------------------------------------------------------------------
+
+@cuda.jit
+def _maxpool_fwd(x, y, ph, pw, sh, sw):
+    _, channels, out_h, out_w = y.shape
+    for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
+        b, c, oy, ox = _unflatten(i, channels, out_h, out_w)
+        y0 = oy * sh
+        x0 = ox * sw
+        best = x[b, c, y0, x0]
+        for p in range(ph):
+            for q in range(pw):
+                v = x[b, c, y0 + p, x0 + q]
+                if v > best or v != v:  # a NaN in the window gives NaN, as on the CPU
+                    best = v
+        y[b, c, oy, ox] = best
+
+
+@cuda.jit(device=True)
+def _takes_gradient(x, b, c, y0, x0, ph, pw, m, iy, ix, last_by_default):
+    """Whether input position (iy, ix) is the one of window (y0, x0) that gets its gradient: the
+    first position in row-major order holding the maximum m (a NaN when m is NaN). The CPU's
+    2x2-stride-2 kernel gives it to the window's last position when none holds m
+    (``last_by_default``); that cannot happen when m came from the forward."""
+    is_nan = m != m
+    for p in range(ph):
+        for q in range(pw):
+            v = x[b, c, y0 + p, x0 + q]
+            if v == m or (is_nan and v != v):
+                return y0 + p == iy and x0 + q == ix
+            if y0 + p == iy and x0 + q == ix:
+                return False  # an earlier position would have answered
+    return last_by_default and iy == y0 + ph - 1 and ix == x0 + pw - 1
+
+
+@cuda.jit
+def _maxpool_bwd(x, y, dy, dx, ph, pw, sh, sw, acc):
+    _, channels, height, width = dx.shape
+    out_h, out_w = y.shape[2], y.shape[3]
+    two_by_two = ph == 2 and pw == 2 and sh == 2 and sw == 2
+    for i in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
+        b, c, iy, ix = _unflatten(i, channels, height, width)
+        total = dx[b, c, iy, ix] if acc else float32(0)
+        oy0, oy1 = _windows(iy, ph, sh, out_h)
+        ox0, ox1 = _windows(ix, pw, sw, out_w)
+        for oy in range(oy0, oy1):
+            for ox in range(ox0, ox1):
+                if _takes_gradient(x, b, c, oy * sh, ox * sw, ph, pw, y[b, c, oy, ox], iy, ix,
+                                   two_by_two):
+                    total += dy[b, c, oy, ox]
+        dx[b, c, iy, ix] = total
+
+
+# --- average pooling -----------------------------------------------------------------------------
+
+@cuda.jit
+def _avgpool_fwd(x, y, ph, pw, sh, sw):
+    _, channels, out_h, out_w = y.shape
+    count = float32(ph * pw)
+    for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
+        b, c, oy, ox = _unflatten(i, channels, out_h, out_w)
+        y0 = oy * sh
+        x0 = ox * sw
+        total = float32(0)
+        for p in range(ph):
+            for q in range(pw):
+                total += x[b, c, y0 + p, x0 + q]
+        y[b, c, oy, ox] = total / count
+
+
+@cuda.jit
+def _avgpool_bwd(dy, dx, ph, pw, sh, sw, acc):
+    _, channels, height, width = dx.shape
+    out_h, out_w = dy.shape[2], dy.shape[3]
+    count = float32(ph * pw)
+    for i in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
+        b, c, iy, ix = _unflatten(i, channels, height, width)
+        total = dx[b, c, iy, ix] if acc else float32(0)
+        oy0, oy1 = _windows(iy, ph, sh, out_h)
+        ox0, ox1 = _windows(ix, pw, sw, out_w)
+        for oy in range(oy0, oy1):
+            for ox in range(ox0, ox1):
+                total += dy[b, c, oy, ox] / count
+        dx[b, c, iy, ix] = total
+
+
+# --- global average pooling ----------------------------------------------------------------------
+
+@cuda.jit
+def _gap_fwd(x, y):
+    channels, height, width = x.shape[1], x.shape[2], x.shape[3]
+    count = float32(height * width)
+    for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
+        b = i // channels
+        c = i % channels
+        total = float32(0)
+        for p in range(height):
+            for q in range(width):
+                total += x[b, c, p, q]
+        y[b, c] = total / count
+
+
+@cuda.jit
+def _gap_bwd(dy, dx, acc):
+    _, channels, height, width = dx.shape
+    count = float32(height * width)
+    for i in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
+        b, c, p, q = _unflatten(i, channels, height, width)
+        g = dy[b, c] / count
+        dx[b, c, p, q] = dx[b, c, p, q] + g if acc else g
+
+
+# --- handlers ------------------------------------------------------------------------------------
+
+def _planes(W, f, inp, out):
+    """The [batch, channels, height, width] view of W at f[inp] and the pooled
+    [batch, channels, out_h, out_w] view at f[out]."""
+    b, c = f["batch"], f["channels"]
+    return (view(W, f[inp], b, c, f["height"], f["width"]),
+            view(W, f[out], b, c, f["out_h"], f["out_w"]))
+
+
+@handles(Op.MAXPOOL_FWD)
+def maxpool_forward(row, P, W, step):
+    """y = the maximum of each pool window of x (NaN when the window holds a NaN)."""
+    f = fields(row, Op.MAXPOOL_FWD)
+    x, y = _planes(W, f, "x", "y")
+    _maxpool_fwd[grid(y.size)](x, y, f["ph"], f["pw"], f["sh"], f["sw"])
+
+
+@handles(Op.MAXPOOL_BWD)
+def maxpool_backward(row, P, W, step):
+    """dx (=, or += when acc) the sum of dy over the windows whose first maximum (row-major) is
+    that input position; positions no window covers get 0 (or stay as they are with acc)."""
+    f = fields(row, Op.MAXPOOL_BWD)
+    x, y = _planes(W, f, "x", "y")
+    dx, dy = _planes(W, f, "dx", "dy")
+    _maxpool_bwd[grid(dx.size)](x, y, dy, dx, f["ph"], f["pw"], f["sh"], f["sw"], f["acc"])
+
+
+@handles(Op.AVGPOOL_FWD)
+def avgpool_forward(row, P, W, step):
+    """y = the mean of each pool window of x."""
+    f = fields(row, Op.AVGPOOL_FWD)
+    x, y = _planes(W, f, "x", "y")
+    _avgpool_fwd[grid(y.size)](x, y, f["ph"], f["pw"], f["sh"], f["sw"])
+
+
+@handles(Op.AVGPOOL_BWD)
+def avgpool_backward(row, P, W, step):
+    """dx (=, or += when acc) the sum over the windows containing each position of dy/(ph*pw)."""
+    f = fields(row, Op.AVGPOOL_BWD)
+    dx, dy = _planes(W, f, "dx", "dy")
+    _avgpool_bwd[grid(dx.size)](dy, dx, f["ph"], f["pw"], f["sh"], f["sw"], f["acc"])
+
+
+@handles(Op.GAP_FWD)
+def gap_forward(row, P, W, step):
+    """y[b, c] = the mean of the plane x[b, c]."""
+    f = fields(row, Op.GAP_FWD)
+    b, c = f["batch"], f["channels"]
+    x = view(W, f["x"], b, c, f["height"], f["width"])
+    y = view(W, f["y"], b, c)
+    _gap_fwd[grid(y.size)](x, y)
+
+
+@handles(Op.GAP_BWD)
+def gap_backward(row, P, W, step):
+    """dx[b, c, :, :] (=, or += when acc) dy[b, c] / (height*width)."""
+    f = fields(row, Op.GAP_BWD)
+    b, c = f["batch"], f["channels"]
+    dy = view(W, f["dy"], b, c)
+    dx = view(W, f["dx"], b, c, f["height"], f["width"])
+    _gap_bwd[grid(dx.size)](dy, dx, f["acc"])
