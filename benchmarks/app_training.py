@@ -32,7 +32,7 @@ def rss_mib() -> float:
     return float("nan")
 
 
-def headless(graph, epochs: int) -> tuple[float, None]:
+def headless(graph, epochs: int) -> tuple[float, None, None]:
     """Samples per second of the bare Trainer loop (as `visnet train` runs it)."""
     from visnet.core.data import load
     from visnet.core.model import compile as compile_model
@@ -50,7 +50,7 @@ def headless(graph, epochs: int) -> tuple[float, None]:
             else:
                 samples += trainer.batch_size
             last = ev.seconds
-    return samples / (last - first), None
+    return samples / (last - first), None, None
 
 
 def app_window(graph, float_panels: bool = True):
@@ -78,21 +78,50 @@ def app_window(graph, float_panels: bool = True):
     return app, window
 
 
-def in_app(graph, epochs: int, float_panels: bool = True) -> tuple[float, float | None]:
-    """Samples per second in the app, and seconds from Train to the first plotted point."""
+def in_app(graph, epochs: int, float_panels: bool = True) -> tuple[float, float | None, float]:
+    """Samples per second in the app, seconds from Train to the first plotted point, and the
+    frames per second the loss curves were painted at while it trained."""
     app, window = app_window(graph, float_panels)
     ctl = window.controller
     times: list[float] = []
+    arrivals: list[float] = []
     batch = graph.training.batch_size
-    ctl.batches.connect(lambda block: times.append((block["seconds"], len(block["step"]))))
+
+    def on_batches(block):
+        times.append((block["seconds"], len(block["step"])))
+        arrivals.append(time.perf_counter())
+
+    ctl.batches.connect(on_batches)
     ctl.state_changed.connect(lambda state: state == "idle" and app.quit())
+    frames = FrameCounter(window.training_panels["curves"].content)
     window.training_bar.train_button.click()
     app.exec()  # the event loop as the app runs it, until the run ends
     window.close()
     # blocks of batch points every 30 ms: from the end of the first block to the last one
     (t0, _), (t1, _) = times[0], times[-1]
     samples = sum(n for _, n in times[1:]) * batch
-    return samples / (t1 - t0), ctl.first_point_seconds
+    return samples / (t1 - t0), ctl.first_point_seconds, frames.rate(arrivals[0], arrivals[-1])
+
+
+class FrameCounter:
+    """Counts the paint events a widget gets (an event filter), with their times."""
+
+    def __init__(self, widget):
+        from PySide6.QtCore import QEvent, QObject
+
+        class Filter(QObject):
+            def eventFilter(inner, obj, event):  # noqa: N805
+                if event.type() == QEvent.Type.Paint:
+                    self.times.append(time.perf_counter())
+                return False
+
+        self.times: list[float] = []
+        self._filter = Filter()
+        widget.viewport().installEventFilter(self._filter)
+
+    def rate(self, start: float, end: float) -> float:
+        n = sum(start <= t <= end for t in self.times)
+        return n / max(end - start, 1e-9)
 
 
 def soak(graph, minutes: float) -> None:
@@ -121,19 +150,18 @@ PARTS = {"headless": "headless (visnet train)", "panels": "app, every panel open
          "docked": "app, default layout"}
 
 
-def measure_part(graph, part: str, epochs: int) -> tuple[float, float | None]:
+def measure_part(graph, part: str, epochs: int) -> tuple[float, float | None, float | None]:
     if part == "headless":
         return headless(graph, epochs)
     return in_app(graph, epochs, float_panels=part == "panels")
 
 
-def run_part(template: str, part: str, epochs: int) -> tuple[float, float | None]:
+def run_part(template: str, part: str, epochs: int) -> dict:
     """One measurement in a fresh process."""
     out = subprocess.run([sys.executable, "-m", "benchmarks.app_training", template,
                           "--epochs", str(epochs), "--part", part],
                          capture_output=True, text=True, check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    return result["rate"], result["first"]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:
@@ -156,19 +184,22 @@ def main(argv=None) -> int:
         return 0
     graph.set_training(graph.training.updated(epochs=args.epochs))
     if args.part:
-        rate, first = measure_part(graph, args.part, args.epochs)
-        print(json.dumps({"rate": rate, "first": first}))
+        rate, first, fps = measure_part(graph, args.part, args.epochs)
+        print(json.dumps({"rate": rate, "first": first, "fps": fps}))
         return 0
     rates: dict[str, list[float]] = {part: [] for part in PARTS}
     firsts: list[float] = []
+    fps: dict[str, list[float]] = {"panels": [], "docked": []}
     print(f"{args.template}, {args.epochs} epochs, platform "
           f"{os.environ.get('QT_QPA_PLATFORM') or 'display'}, {args.rounds} rounds")
     for r in range(args.rounds):
         for part in PARTS:
-            rate, first = run_part(args.template, part, args.epochs)
-            rates[part].append(rate)
-            if first is not None:
-                firsts.append(first)
+            result = run_part(args.template, part, args.epochs)
+            rates[part].append(result["rate"])
+            if result["first"] is not None:
+                firsts.append(result["first"])
+            if result["fps"] is not None:
+                fps[part].append(result["fps"])
         print(f"  round {r + 1}: " + ", ".join(
             f"{part} {rates[part][-1]:,.0f}" for part in PARTS)
             + f" samples/s; app/headless {rates['panels'][-1] / rates['headless'][-1]:.0%} "
@@ -177,7 +208,9 @@ def main(argv=None) -> int:
     base = statistics.median(rates["headless"])
     for part, label in PARTS.items():
         med = statistics.median(rates[part])
-        print(f"  {label + ':':26} median {med:,.0f} samples/s = {med / base:.0%} of headless")
+        print(f"  {label + ':':26} median {med:,.0f} samples/s = {med / base:.0%} of headless"
+              + (f"; loss curves painted at {statistics.median(fps[part]):.0f} frames/s"
+                 if fps.get(part) else ""))
     print(f"  Train pressed to first plotted point: median {statistics.median(firsts):.2f} s "
           f"(kernels loaded in a fresh process)")
     return 0

@@ -99,7 +99,10 @@ def run(args: argparse.Namespace) -> int:
         model.set_weights(doc.weights, strict=False)
     trainer = Trainer(model, dataset, early_stopping=args.early_stopping, snapshot_every=None,
                       resume=resume, history=history)
-    say = (lambda text: print(text, file=sys.stderr))
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr)
+
     say(dataset.summary())
     if resume is not None:
         say(f"continuing from the checkpoint in {path.name}: epoch {resume.epoch + 1}, "

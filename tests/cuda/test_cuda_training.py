@@ -9,6 +9,7 @@ import visnet
 from visnet.core.data import load
 from visnet.core.errors import CompileError
 from visnet.core.model import compile
+from visnet.core.training import EpochEnd, Trainer
 from visnet.resources import template_path
 
 from model_graphs import chain, targets_for
@@ -82,3 +83,33 @@ def test_without_a_gpu_compiling_for_cuda_says_why(monkeypatch):
     graph = chain([3], ("Dense", {"units": 2}))
     with pytest.raises(CompileError, match="cuda backend cannot run here: no NVIDIA GPU"):
         compile(graph, backend="cuda")
+
+
+def test_a_dataset_kept_on_the_gpu_trains_like_batches_sent_from_the_host():
+    graph = chain([5], ("Dense", {"units": 6, "activation": "tanh"}), ("Dense", {"units": 3}))
+    kept = compile(graph, backend="cuda", seed=3)
+    sent = compile(graph, backend="cuda", seed=3)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((20, 5)).astype(np.float32)
+    y = targets_for(graph, 20, rng)
+    assert kept.keep_data(x, y)
+    for rows in (np.array([3, 1, 7, 0]), np.array([19, 2, 5, 11, 4])):
+        a, b = kept.train_rows(rows), sent.train_step(x[rows], y[rows])
+        np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-6)
+    for k, w in sent.get_weights().items():
+        np.testing.assert_array_equal(kept.get_weights()[k], w)
+    assert not compile(graph, backend="serial").keep_data(x, y)  # host memory: nothing to keep
+
+
+def test_the_trainer_on_cuda_follows_the_cpu():
+    graph = chain([2], ("Dense", {"units": 4, "activation": "tanh"}), ("Dense", {"units": 1}),
+                  loss="binary_cross_entropy")
+    ds = load("xor?samples=24", seed=0)
+    runs = {}
+    for backend in ("serial", "cuda"):
+        model = compile(graph, backend=backend, seed=0)
+        trainer = Trainer(model, ds, batch_size=8, epochs=2, snapshot_every=None)
+        runs[backend] = [e for e in trainer.run() if isinstance(e, EpochEnd)]
+    for cpu, gpu in zip(runs["serial"], runs["cuda"]):
+        for key in ("loss", "val_loss"):
+            np.testing.assert_allclose(gpu.metrics[key], cpu.metrics[key], rtol=RTOL, atol=ATOL)

@@ -115,7 +115,8 @@ class LayerType:
         if not self.weights:
             return {}
         x = tuple(inputs[0])
-        return {w.name: tuple(int(d) for d in w.shape(params, x)) for w in self.weight_specs(params)}
+        return {w.name: tuple(int(d) for d in w.shape(params, x))
+                for w in self.weight_specs(params)}
 
     def param_count(self, params: Mapping[str, Any], inputs: list[Shape]) -> tuple[int, int]:
         """(trainable, non-trainable) numbers of parameters."""

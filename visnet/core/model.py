@@ -42,6 +42,7 @@ class Model:
         self._plans: OrderedDict[int, tuple[BatchPlan, Any, dict[str, Any]]] = OrderedDict()
         self._last: tuple[BatchPlan, Any] | None = None  # the plan and W of the last run
         self._hyper: tuple[float, ...] | None = None  # the hyper-parameters last written
+        self._kept: tuple[Any, Any, int, int] | None = None  # keep_data's arrays, row sizes
         self.set_weights(init_graph(self.graph, seed))
 
     # -- plans -------------------------------------------------------------------------------
@@ -95,6 +96,9 @@ class Model:
     def _run(self, program: str, x: np.ndarray, y: np.ndarray | None = None) -> BatchPlan:
         plan, W, prog = self._planned(len(x), program)
         self._feed(plan, W, x, y)
+        return self._execute(plan, W, prog)
+
+    def _execute(self, plan: BatchPlan, W: Any, prog: Any) -> BatchPlan:
         self.backend.run(prog, self.P, W, self.optimizer.step)
         self._last = (plan, W)
         return plan
@@ -136,14 +140,49 @@ class Model:
     def train_step(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
         """One optimizer step on a batch; returns the batch's loss and accuracy (or MAE)."""
         x = self._check_x(x)
+        self._write_hyper()
+        self._run("train", x, y)
+        self.optimizer.step += 1
+        return self._stats()
+
+    def keep_data(self, x: np.ndarray, y: np.ndarray) -> bool:
+        """Keep a training set where the kernels run (GPU memory), when the backend has such a
+        place and it fits; ``train_rows`` then trains on its rows without copying each batch
+        from the host. Returns whether the data is kept."""
+        self._kept = None
+        if not self.backend.keeps_data:
+            return False
+        x = self._check_x(x)
+        source_x = self.backend.upload(x)
+        if source_x is None:
+            return False
+        targets = np.asarray(self._targets(y, len(x)), self.dtype)
+        source_y = self.backend.upload(targets)
+        if source_y is None:
+            return False
+        self._kept = (source_x, source_y, x[0].size if len(x) else 0,
+                      targets[0].size if len(targets) else 0)
+        return True
+
+    def train_rows(self, rows: np.ndarray) -> dict[str, float]:
+        """``train_step`` on rows of the data given to ``keep_data``, in that order."""
+        if self._kept is None:
+            raise RuntimeError("train_rows needs keep_data first")
+        source_x, source_y, x_size, y_size = self._kept
+        self._write_hyper()
+        plan, W, prog = self._planned(len(rows), "train")
+        self.backend.gather(source_x, rows, x_size, W, plan.inputs.offset)
+        self.backend.gather(source_y, rows, y_size, W, plan.targets.offset)
+        self._execute(plan, W, prog)
+        self.optimizer.step += 1
+        return self._stats()
+
+    def _write_hyper(self) -> None:
         hyper = (*self.optimizer.hyper(), self.optimizer.clipnorm)
         if hyper != self._hyper:  # written when they change, not every step
             self.backend.write(self.P, self.compiled.params.hyper, np.array(hyper[:-1]))
             self.backend.write(self.P, self.compiled.params.clip, np.array(hyper[-1:]))
             self._hyper = hyper
-        self._run("train", x, y)
-        self.optimizer.step += 1
-        return self._stats()
 
     def loss_and_grads(self, x: np.ndarray, y: np.ndarray,
                        training: bool = True) -> tuple[float, dict[str, np.ndarray]]:

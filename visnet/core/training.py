@@ -255,6 +255,7 @@ class Trainer:
         if n == 0:
             raise TrainingError(f"{ds.spec} has no training samples")
         batches = math.ceil(n / self.batch_size)
+        kept = model.keep_data(ds.x_train, ds.y_train)  # on a GPU: uploaded once, not per batch
         start = time.perf_counter()
         good = self._good_copy()
         good_time = start
@@ -272,7 +273,8 @@ class Trainer:
                         reason = "stopped"
                         break
                     idx = order[self.batch * self.batch_size:(self.batch + 1) * self.batch_size]
-                    stats = model.train_step(ds.x_train[idx], ds.y_train[idx])
+                    stats = model.train_rows(idx) if kept else \
+                        model.train_step(ds.x_train[idx], ds.y_train[idx])
                     self.batch += 1
                     samples += len(idx)
                     if not math.isfinite(stats["loss"]):

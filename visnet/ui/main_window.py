@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
                             | QMainWindow.DockOption.AllowTabbedDocks)
         self.resize(*DEFAULT_SIZE)
 
-        self.scene = CanvasScene(document)
+        self.scene = CanvasScene(document, self)  # owned by the window: deleted with it
         self.view = CanvasView(self.scene)
         self.setCentralWidget(self.view)
         self._canvas_viewport = self.view.viewport()

@@ -15,6 +15,7 @@ class Backend(ABC):
 
     name: str
     parallel: bool  # may kernels split work across threads (or blocks)?
+    keeps_data: bool = False  # can it keep a dataset where its kernels run (upload, gather)?
 
     @abstractmethod
     def zeros(self, n: int) -> Any:
@@ -35,3 +36,14 @@ class Backend(ABC):
     def prepare(self, program: np.ndarray) -> Any:
         """Turn a host program into what ``run`` takes (a device copy, for instance)."""
         return program
+
+    def upload(self, values: np.ndarray) -> Any | None:
+        """Keep a float32 copy of ``values`` where the kernels run, for ``gather``; None when
+        the backend gains nothing by it (host memory) or it does not fit."""
+        return None
+
+    def gather(self, source: Any, rows: np.ndarray, row_size: int, arena: Any,
+               offset: int) -> None:
+        """Copy rows ``rows`` (each ``row_size`` values) of an uploaded array, in that order,
+        into the arena from offset."""
+        raise NotImplementedError(f"the {self.name} backend keeps no data on a device")

@@ -14,6 +14,7 @@ import numpy as np
 from ..base import Backend
 
 NO_GPU = "no NVIDIA GPU with a working CUDA driver was found"
+DATA_SHARE = 0.5  # a dataset is kept on the GPU when it takes at most this share of free memory
 
 
 @functools.cache
@@ -38,6 +39,7 @@ def unavailable_reason() -> str | None:
 class CudaBackend(Backend):
     name = "cuda"
     parallel = True
+    keeps_data = True
 
     def __init__(self):
         from numba import cuda
@@ -61,6 +63,22 @@ class CudaBackend(Backend):
         if n == 0:
             return np.zeros(shape, np.float32)
         return arena[int(offset):int(offset) + n].copy_to_host().reshape(shape)
+
+    def upload(self, values: np.ndarray):
+        """The dataset on the GPU, once, when it takes at most DATA_SHARE of the free memory."""
+        flat = np.ascontiguousarray(np.asarray(values, np.float32).reshape(-1))
+        try:
+            free, _ = self._cuda.current_context().get_memory_info()
+        except Exception:  # a simulator or driver that cannot say: assume it fits
+            free = None
+        if free is not None and flat.nbytes > DATA_SHARE * free:
+            return None
+        return self._cuda.to_device(flat)
+
+    def gather(self, source, rows: np.ndarray, row_size: int, arena, offset: int) -> None:
+        from .data import gather_rows
+
+        gather_rows(source, rows, row_size, arena, offset)
 
     def prepare(self, program: np.ndarray):
         missing = sorted({int(op) for op in program[:, 0]} - set(self._handlers))

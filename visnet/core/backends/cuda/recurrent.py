@@ -23,6 +23,7 @@ from ..opcodes import Op
 from .activations import SOFTMAX
 from .activations import apply as _apply
 from .activations import derivative as _grad
+from .dense import column_sums as _column_sums
 from .gemm import gemm
 from .ops import fields, grid, handles, view
 
@@ -82,16 +83,6 @@ def _write_output(h, y):
         t = (k // units) % out_steps
         b = k // (units * out_steps)
         y[b, t, j] = h[first + t + 1, b, j]
-
-
-@cuda.jit
-def _column_sums(a, out):
-    """out[j] = sum of a[:, j] over the rows, in row order (overwritten); one thread per column."""
-    for j in range(cuda.grid(1), out.shape[0], cuda.gridsize(1)):
-        total = float32(0)
-        for r in range(a.shape[0]):
-            total += a[r, j]
-        out[j] = total
 
 
 def _zero_fill(a) -> None:

@@ -7,6 +7,7 @@ Panels only draw what they are given; the controller feeds them on the GUI threa
 from __future__ import annotations
 
 import csv
+import time
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -19,7 +20,7 @@ import pyqtgraph as pg
 
 from ... import theme
 
-REDRAW_MS = 100  # streams redraw at most 10 times a second, however often data arrive
+REDRAW_MS = 33  # streams redraw at most 30 times a second, however often data arrive
 EXPORT_SIZE = QSize(640, 420)  # a panel never shown is laid out at this size for export
 
 # A calm qualitative palette (Tableau 10): distinct on light and dark backgrounds.
@@ -206,6 +207,7 @@ class PanelDock(QDockWidget):
         self.setWidget(body)
         self.content: QWidget | None = None
         self._dirty = False
+        self._drawn_at = 0.0
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.setInterval(REDRAW_MS)
@@ -254,12 +256,18 @@ class PanelDock(QDockWidget):
     # -- coalesced redraw ------------------------------------------------------------------
 
     def schedule_redraw(self) -> None:
-        """Mark the plots stale; they redraw once, at most REDRAW_MS later, however many
-        updates arrive meanwhile, and not before the panel is on screen (a panel hidden
-        behind another tab costs nothing until it is raised)."""
+        """Mark the plots stale. They redraw at once if the last redraw is REDRAW_MS old, else
+        when it will be (at most 30 times a second, however often data arrive), and not
+        before the panel is on screen (a panel hidden behind another tab costs nothing until
+        it is raised)."""
         self._dirty = True
-        if not self._redraw_timer.isActive():
-            self._redraw_timer.start()
+        if self._redraw_timer.isActive():
+            return
+        wait_ms = REDRAW_MS - (time.perf_counter() - self._drawn_at) * 1000
+        if wait_ms <= 0:
+            self._scheduled_flush()
+        else:
+            self._redraw_timer.start(int(wait_ms) + 1)
 
     def flush(self, force: bool = True) -> None:
         """Redraw now if anything changed since the last redraw; with force=False only if
@@ -267,6 +275,7 @@ class PanelDock(QDockWidget):
         self._redraw_timer.stop()
         if self._dirty and (force or self.isVisible()):
             self._dirty = False
+            self._drawn_at = time.perf_counter()
             self.redraw()
 
     def _scheduled_flush(self) -> None:
