@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from ..opcodes import Op
+from ..opcodes import FIELDS, Op
 from .config import MAX_BLOCKS, THREADS
 
 Handler = Callable[..., None]  # handler(row, P, W, step)
@@ -40,6 +40,4 @@ def grid(n: int) -> tuple[int, int]:
 
 def fields(row, op: Op) -> dict[str, int]:
     """An instruction's fields by name (see visnet.core.backends.opcodes.FIELDS)."""
-    from ..opcodes import FIELDS
-
     return {name: int(row[i]) for i, name in enumerate(FIELDS[op], start=1)}
