@@ -67,6 +67,17 @@ def test_bad_input_exits_2_with_one_line(tmp_path, capsys, extra, fragment):
     assert len(err) == 1 and fragment in err[0], err
 
 
+def test_cuda_without_a_gpu_exits_2_with_the_reason(tmp_path, capsys, monkeypatch):
+    from visnet.core.backends.cuda import backend
+
+    monkeypatch.setattr(backend, "unavailable_reason",
+                        lambda: "no NVIDIA GPU with a working CUDA driver was found")
+    src = copy_template(tmp_path, "spiral_mlp")
+    assert main(["train", str(src), "--backend", "cuda", "--epochs", "1"]) == 2
+    (err,) = capsys.readouterr().err.strip().splitlines()
+    assert "cuda backend cannot run here: no NVIDIA GPU" in err and "'cpu'" in err
+
+
 def test_a_file_without_a_dataset_asks_for_one(tmp_path, capsys):
     g = visnet.load(template_path("spiral_mlp")).graph
     g.set_dataset(None)

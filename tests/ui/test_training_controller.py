@@ -116,6 +116,20 @@ def test_a_drawing_that_does_not_fit_its_data_shows_the_error(qtbot):
     assert not doc.weights
 
 
+def test_a_drawing_set_to_cuda_without_a_gpu_says_why(qtbot, monkeypatch):
+    from visnet.core.backends.cuda import backend
+
+    monkeypatch.setattr(backend, "unavailable_reason",
+                        lambda: "no NVIDIA GPU with a working CUDA driver was found")
+    doc = document("spiral_mlp", backend="cuda")
+    ctl = TrainingController(doc)
+    rec = Recorder(ctl)
+    ctl.train()
+    qtbot.waitUntil(lambda: bool(ctl.state == IDLE and rec.failures), timeout=60_000)
+    assert "cuda backend cannot run here: no NVIDIA GPU" in rec.failures[0][0]
+    assert not doc.weights and not rec.batches
+
+
 def test_a_run_that_diverges_shows_the_guard_message(qtbot):
     doc = document("sine_lstm", optimizer={"type": "sgd", "lr": 10, "momentum": 0.9},
                    epochs=20)

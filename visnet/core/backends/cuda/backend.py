@@ -45,24 +45,27 @@ class CudaBackend(Backend):
         from numba import cuda
 
         from . import kernels  # noqa: F401  (every family registers its handlers)
-        from .ops import HANDLERS
+        from .data import RowNumbers
+        from .ops import HANDLERS, Arena
 
         self._cuda = cuda
         self._handlers = HANDLERS
+        self._arena = Arena
+        self._rows = RowNumbers()
 
     def zeros(self, n: int):
-        return self._cuda.to_device(np.zeros(max(int(n), 1), np.float32))
+        return self._arena(self._cuda.to_device(np.zeros(max(int(n), 1), np.float32)))
 
     def write(self, arena, offset: int, values: np.ndarray) -> None:
         flat = np.ascontiguousarray(np.asarray(values, np.float32).reshape(-1))
         if flat.size:
-            arena[int(offset):int(offset) + flat.size].copy_to_device(flat)
+            arena.data[int(offset):int(offset) + flat.size].copy_to_device(flat)
 
     def read(self, arena, offset: int, shape: tuple[int, ...]) -> np.ndarray:
         n = math.prod(shape)
         if n == 0:
             return np.zeros(shape, np.float32)
-        return arena[int(offset):int(offset) + n].copy_to_host().reshape(shape)
+        return arena.data[int(offset):int(offset) + n].copy_to_host().reshape(shape)
 
     def upload(self, values: np.ndarray):
         """The dataset on the GPU, once, when it takes at most DATA_SHARE of the free memory."""
@@ -78,7 +81,8 @@ class CudaBackend(Backend):
     def gather(self, source, rows: np.ndarray, row_size: int, arena, offset: int) -> None:
         from .data import gather_rows
 
-        gather_rows(source, rows, row_size, arena, offset)
+        if len(rows):
+            gather_rows(source, self._rows.on_device(rows), row_size, arena, offset)
 
     def prepare(self, program: np.ndarray):
         missing = sorted({int(op) for op in program[:, 0]} - set(self._handlers))
@@ -88,7 +92,7 @@ class CudaBackend(Backend):
 
             raise CompileError("the cuda backend cannot run "
                                + ", ".join(Op(m).name for m in missing) + " yet")
-        return [(self._handlers[int(row[0])], row) for row in program]
+        return [(self._handlers[int(row[0])], tuple(int(v) for v in row)) for row in program]
 
     def run(self, program, params, work, step: int) -> None:
         for handler, row in program:

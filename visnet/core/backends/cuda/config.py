@@ -12,3 +12,19 @@ import os
 THREADS = int(os.environ.get("VISNET_CUDA_THREADS", "256"))
 TILE = int(os.environ.get("VISNET_CUDA_TILE", "16"))
 MAX_BLOCKS = int(os.environ.get("VISNET_CUDA_MAX_BLOCKS", "4096"))  # grid-stride loops do the rest
+
+
+def _check() -> None:
+    """Sizes a launch would refuse (or a reduction would get wrong) are refused here, by name."""
+    if THREADS < 1 or THREADS > 1024 or THREADS & (THREADS - 1):
+        raise ValueError("VISNET_CUDA_THREADS must be a power of two from 1 to 1024 (the "
+                         f"block-wide sums halve it), not {THREADS}")
+    if not 1 <= TILE <= 32:
+        raise ValueError(f"VISNET_CUDA_TILE must be from 1 to 32 (TILE x TILE threads per "
+                         f"block, at most 1024), not {TILE}")
+    if not 1 <= MAX_BLOCKS <= 65535:
+        raise ValueError(f"VISNET_CUDA_MAX_BLOCKS must be from 1 to 65535 (the grid's y "
+                         f"limit), not {MAX_BLOCKS}")
+
+
+_check()

@@ -18,6 +18,7 @@ from numba import cuda, float32
 from ..opcodes import Op
 from .gemm import gemm
 from .ops import fields, grid, handles, view
+from .reduce import row_sums
 
 
 @cuda.jit
@@ -74,16 +75,6 @@ def _gather_grad(dz, dz_t):
         p = k % positions
         q = p % size
         dz_t[f, p] = dz[p // size, f, q // out_w, q % out_w]
-
-
-@cuda.jit
-def _row_sums(dz_t, db):
-    """db[f] = sum of row f of dz_t (overwritten), one thread per filter."""
-    for f in range(cuda.grid(1), db.shape[0], cuda.gridsize(1)):
-        total = float32(0)
-        for p in range(dz_t.shape[1]):
-            total += dz_t[f, p]
-        db[f] = total
 
 
 @cuda.jit
@@ -153,7 +144,7 @@ def conv_backward(row, P, W, step):
     dw2 = view(P, g["dw_p"], f, ckk)
     _gather_grad[grid(f * positions)](dz, dz_t)
     if g["has_bias"]:
-        _row_sums[grid(f)](dz_t, view(P, g["db_p"], f))
+        row_sums(dz_t, view(P, g["db_p"], f))
     gemm(dz_t, cols, dw2, tb=True)
     if g["need_dx"]:
         dx = view(W, g["dx"], b, c, h, w_)

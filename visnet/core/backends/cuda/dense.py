@@ -3,12 +3,13 @@ backward: the activation's derivative, column sums for the bias, two GEMMs."""
 
 from __future__ import annotations
 
-from numba import cuda, float32
+from numba import cuda
 
 from ..opcodes import Op
 from . import activations
 from .gemm import gemm
 from .ops import fields, grid, handles, view
+from .reduce import column_sums
 
 
 @cuda.jit
@@ -19,17 +20,6 @@ def _add_bias(z, b):
         r = i // n
         j = i - r * n
         z[r, j] += b[j]
-
-
-@cuda.jit
-def column_sums(g, out):
-    """out[j] = sum over rows of g[r, j]; one thread per column."""
-    rows, n = g.shape
-    for j in range(cuda.grid(1), n, cuda.gridsize(1)):
-        total = float32(0)
-        for r in range(rows):
-            total += g[r, j]
-        out[j] = total
 
 
 @handles(Op.DENSE_FWD)
@@ -60,7 +50,7 @@ def dense_backward(row, P, W, step):
                              view(W, f["dy"], *shape), dz, f["act"], 0)
         g = view(W, f["dz"], rows, n_out)
     if f["has_bias"]:
-        column_sums[grid(n_out)](g, view(P, f["db_p"], n_out))
+        column_sums(g, view(P, f["db_p"], n_out))
     x = view(W, f["x"], rows, n_in)
     gemm(x, g, view(P, f["dw_p"], n_in, n_out), ta=True)
     if f["need_dx"]:

@@ -22,25 +22,7 @@ from numba import cuda, float32
 from ..opcodes import Op
 from .config import MAX_BLOCKS, THREADS
 from .ops import fields, grid, handles, view
-
-
-@cuda.jit(device=True)
-def _block_sum(buf, value):
-    """The sum of ``value`` over the threads of the block (every thread gets it); buf is a
-    shared array of at least blockDim.x floats. Every thread of the block must call it."""
-    tid = cuda.threadIdx.x
-    size = cuda.blockDim.x
-    buf[tid] = value
-    cuda.syncthreads()
-    step = 1
-    while step < size:
-        if tid % (2 * step) == 0 and tid + step < size:
-            buf[tid] += buf[tid + step]
-        cuda.syncthreads()
-        step *= 2
-    total = buf[0]
-    cuda.syncthreads()  # everyone has read buf[0] before buf is used again
-    return total
+from .reduce import block_sum
 
 
 def _channel_blocks(c: int) -> tuple[int, int]:
@@ -52,7 +34,6 @@ def _channel_blocks(c: int) -> tuple[int, int]:
 
 @cuda.jit
 def _bn_stats(x, moving_mean, moving_var, mean, invstd, hyper, training):
-    buf = cuda.shared.array(THREADS, float32)
     tid = cuda.threadIdx.x
     n, channels, s = x.shape
     count = n * s
@@ -61,14 +42,14 @@ def _bn_stats(x, moving_mean, moving_var, mean, invstd, hyper, training):
     for k in range(cuda.blockIdx.x, channels, cuda.gridDim.x):
         if training:
             part = float32(0)
-            for q in range(tid, count, cuda.blockDim.x):
+            for q in range(tid, count, THREADS):
                 part += x[q // s, k, q % s]
-            mu = _block_sum(buf, part) / float32(count)
+            mu = block_sum(part) / float32(count)
             part = float32(0)
-            for q in range(tid, count, cuda.blockDim.x):
+            for q in range(tid, count, THREADS):
                 d = x[q // s, k, q % s] - mu
                 part += d * d
-            var = _block_sum(buf, part) / float32(count)
+            var = block_sum(part) / float32(count)
             if tid == 0:
                 rest = float32(1) - momentum
                 moving_mean[k] = moving_mean[k] * momentum + mu * rest
@@ -111,7 +92,6 @@ def batchnorm_forward(row, P, W, step):
 
 @cuda.jit
 def _bn_grad_sums(x, dy, mean, invstd, dgamma, dbeta):
-    buf = cuda.shared.array(THREADS, float32)
     tid = cuda.threadIdx.x
     n, channels, s = x.shape
     count = n * s
@@ -120,14 +100,14 @@ def _bn_grad_sums(x, dy, mean, invstd, dgamma, dbeta):
         inv = invstd[k]
         part_dy = float32(0)
         part_dy_xhat = float32(0)
-        for q in range(tid, count, cuda.blockDim.x):
+        for q in range(tid, count, THREADS):
             i = q // s
             j = q % s
             g = dy[i, k, j]
             part_dy += g
             part_dy_xhat += g * ((x[i, k, j] - mu) * inv)
-        sum_dy = _block_sum(buf, part_dy)
-        sum_dy_xhat = _block_sum(buf, part_dy_xhat)
+        sum_dy = block_sum(part_dy)
+        sum_dy_xhat = block_sum(part_dy_xhat)
         if tid == 0:
             dbeta[k] = sum_dy
             dgamma[k] = sum_dy_xhat

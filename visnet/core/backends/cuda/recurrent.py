@@ -23,9 +23,9 @@ from ..opcodes import Op
 from .activations import SOFTMAX
 from .activations import apply as _apply
 from .activations import derivative as _grad
-from .dense import column_sums as _column_sums
 from .gemm import gemm
 from .ops import fields, grid, handles, view
+from .reduce import column_sums
 
 # ---------------------------------------------------------------------------------------------
 # Device helpers.
@@ -193,7 +193,7 @@ def rnn_backward(row, P, W, step):
         _rnn_cell_backward[grid(b * u)](zt, ht, dh, dy, s if seq else 0, add_dy, act)
         if s > 0:
             gemm(zt, recurrent, dh, tb=True)
-    _column_sums[grid(u)](z, view(P, f["db_p"], u))
+    column_sums(z, view(P, f["db_p"], u))
     _weight_and_input_grads(W, f, view(P, f["w_p"], feat, u), view(W, f["x_tm"], t * b, feat),
                             h[:t * b], z, z, view(P, f["dw_p"], feat, u),
                             view(P, f["du_p"], u, u), (b, t, feat), f["need_dx"], f["acc"])
@@ -295,7 +295,7 @@ def lstm_backward(row, P, W, step):
                                          dc)
         if s > 0:
             gemm(at, recurrent, dh, tb=True)
-    _column_sums[grid(4 * u)](gates, view(P, f["db_p"], 4 * u))
+    column_sums(gates, view(P, f["db_p"], 4 * u))
     _weight_and_input_grads(W, f, view(P, f["w_p"], feat, 4 * u),
                             view(W, f["x_tm"], t * b, feat), h[:t * b], gates, gates,
                             view(P, f["dw_p"], feat, 4 * u), view(P, f["du_p"], u, 4 * u),
@@ -405,8 +405,8 @@ def gru_backward(row, P, W, step):
         if s > 0:
             gemm(drt, recurrent, dh_rec, tb=True)
     dbias = view(P, f["db_p"], 2, 3 * u)
-    _column_sums[grid(3 * u)](gates, dbias[0])
-    _column_sums[grid(3 * u)](da_rec, dbias[1])
+    column_sums(gates, dbias[0])
+    column_sums(da_rec, dbias[1])
     _weight_and_input_grads(W, f, view(P, f["w_p"], feat, 3 * u),
                             view(W, f["x_tm"], t * b, feat), h[:t * b], gates, da_rec,
                             view(P, f["dw_p"], feat, 3 * u), view(P, f["du_p"], u, 3 * u),
