@@ -82,6 +82,32 @@ def small_run(**kw):
     return Trainer(visnet.compile(g, backend=kw.pop("backend", "cpu")), ds, **kw)
 
 
+def test_a_short_run_is_snapshotted_often_and_at_its_end(monkeypatch):
+    from visnet.core import training
+
+    monkeypatch.setattr(training, "MIN_SNAPSHOT_SECONDS", 0.0)
+    run_all(small_run(epochs=1, snapshot_every=None))  # kernels loaded: a steady pace
+    events = run_all(small_run(epochs=3, batch_size=32, snapshot_every=60.0))
+    snaps = [e for e in events if isinstance(e, Snapshot)]
+    # 15 batches take far less than 200 snapshot intervals of a minute: the pace decides
+    assert len(snaps) >= 10 and [s.step for s in snaps] == sorted({s.step for s in snaps})
+    assert snaps[-1].step == 15 and isinstance(events[-1], Finished)
+
+
+def test_a_run_ends_with_a_snapshot_of_its_last_step(monkeypatch):
+    from visnet.core import training
+
+    monkeypatch.setattr(training, "MIN_SNAPSHOT_SECONDS", 30.0)  # none while it runs
+    events = run_all(small_run(epochs=2, batch_size=32, snapshot_every=60.0))
+    (snap,) = [e for e in events if isinstance(e, Snapshot)]
+    assert snap.step == 10 and snap.epoch == 2 and events[-2] is snap
+
+
+def test_without_snapshots_none_comes():
+    events = run_all(small_run(epochs=1, batch_size=32, snapshot_every=None))
+    assert not [e for e in events if isinstance(e, Snapshot)]
+
+
 def test_events_count_batches_epochs_and_steps():
     trainer = small_run(epochs=3, batch_size=32, snapshot_every=0.0)
     events = run_all(trainer)

@@ -111,6 +111,15 @@ def test_regression_shows_mae(make):
     assert panel.metric_plot.getAxis("left").labelText == "accuracy"
 
 
+def test_the_key_names_train_and_validation_in_their_colours_outside_the_plots(make):
+    panel = make(CurvesPanel)
+    t = theme.current()
+    text = panel.key.text()
+    assert "train" in text and "val" in text and "validation" in panel.key.toolTip()
+    assert t.selection in text and t.warning in text
+    assert panel.loss_plot.legend is None and panel.metric_plot.legend is None
+
+
 def test_log_scale_toggles_the_loss_axis(make):
     panel = make(CurvesPanel)
     panel.add_batches([1, 2, 3], [1.0, 0.1, 0.0], [0.1, 0.5, 0.9])  # a zero loss is allowed
@@ -225,6 +234,35 @@ def test_gradient_flow_draws_a_labelled_line_per_layer(make):
     assert len(panel.plot.listDataItems()) == 1 and len(panel.series("n2")[0]) == 5
     panel.clear()
     assert not panel.has_data() and panel.layers() == {"n2": "Dense n2"}
+
+
+@pytest.mark.parametrize("cls", [CurvesPanel, GradientFlowPanel])
+def test_the_x_range_grows_ahead_of_a_run_and_closes_up_when_it_ends(make, cls):
+    panel = make(cls)
+    for step in range(10, 310, 10):
+        if cls is CurvesPanel:
+            panel.add_batches([step], [1.0 / step], [0.5])
+        else:
+            panel.add(step, {"n2": 1.0 / step})
+    panel.flush()
+    plot = panel.loss_plot if cls is CurvesPanel else panel.plot
+    right = plot.viewRange()[0][1]
+    assert right >= 1.3 * 300  # room ahead: the axis does not change with every point
+    panel.run_ended()
+    panel.flush()
+    assert 300 <= plot.viewRange()[0][1] <= 1.05 * 300
+    panel.add_batches([400], [0.1], [0.5]) if cls is CurvesPanel else panel.add(400, {"n2": 0.1})
+    panel.flush()
+    assert plot.viewRange()[0][1] >= 1.3 * 400  # a run that goes on grows it again
+
+
+def test_a_saved_run_fills_the_x_range(make):
+    history = new_history()
+    history["batches"] = {"step": list(range(1, 1001)), "loss": [1.0] * 1000,
+                          "accuracy": [0.5] * 1000}
+    panel = make(CurvesPanel)
+    panel.set_history(history)
+    assert 1000 <= panel.loss_plot.viewRange()[0][1] <= 1.05 * 1000
 
 
 # -- Weights and gradients -----------------------------------------------------------------------

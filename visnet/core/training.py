@@ -31,6 +31,8 @@ from .metrics import class_metrics, predicted_classes, regression_metrics
 TRAIN_METRIC_SAMPLES = 10_000  # training metrics beyond loss are measured on at most this many
 GUARD_SECONDS = 1.0  # the NaN guard's copy of the weights is at most this old
 MAX_BATCH_POINTS = 20_000  # per-batch curve points kept in the history (thinned beyond)
+SNAPSHOT_POINTS = 200  # a short run is snapshotted more often, to about this many points...
+MIN_SNAPSHOT_SECONDS = 0.02  # ...but at most this often
 
 
 class TrainingError(VisNetError):
@@ -261,6 +263,7 @@ class Trainer:
         good_time = start
         samples = 0
         last_snapshot = start
+        taken, snapshot_step = 0, None  # batches taken by this call; the last snapshot's step
         reason = "completed"
         self._running = True
         try:
@@ -276,6 +279,7 @@ class Trainer:
                     stats = model.train_rows(idx) if kept else \
                         model.train_step(ds.x_train[idx], ds.y_train[idx])
                     self.batch += 1
+                    taken += 1
                     samples += len(idx)
                     if not math.isfinite(stats["loss"]):
                         yield self._diverged(good, epoch)
@@ -288,8 +292,8 @@ class Trainer:
                                    stats["loss"], stats.get("accuracy"), stats.get("mae"),
                                    samples / max(now - start, 1e-9), now - start)
                     if self.snapshot_every is not None and now - last_snapshot >= \
-                            self.snapshot_every:
-                        last_snapshot = now
+                            self._snapshot_interval(now - start, taken, batches):
+                        last_snapshot, snapshot_step = now, model.optimizer.step
                         yield self._snapshot(epoch)
                 if reason == "stopped":
                     break
@@ -309,6 +313,9 @@ class Trainer:
                     break
             if self._best is not None and reason != "stopped" and self._best.get("weights"):
                 model.set_weights(self._best["weights"])
+            if self.snapshot_every is not None and taken and \
+                    snapshot_step != model.optimizer.step:
+                yield self._snapshot(self.epoch)  # the gradients the run ended with
             self._finished = reason != "stopped"
             yield Finished(reason, self.epoch, _copy_history(self.history),
                            None if self._best is None else self._best["epoch"])
@@ -451,6 +458,16 @@ class Trainer:
             return True
         best["wait"] += 1
         return False
+
+    def _snapshot_interval(self, elapsed: float, taken: int, batches: int) -> float:
+        """snapshot_every, or less in a run expected to end sooner than SNAPSHOT_POINTS of
+        them (judged from its pace so far: taken batches in elapsed seconds), down to
+        MIN_SNAPSHOT_SECONDS."""
+        if not taken:
+            return self.snapshot_every
+        left = (self.epochs - self.epoch) * batches - self.batch
+        expected = elapsed / taken * (taken + left)
+        return min(self.snapshot_every, max(MIN_SNAPSHOT_SECONDS, expected / SNAPSHOT_POINTS))
 
     def _snapshot(self, epoch: int) -> Snapshot:
         return Snapshot(epoch, self.model.optimizer.step, self.model.layer_gradient_norms(),

@@ -162,4 +162,5 @@ class LiveTraining(QObject):
     def _final_views(self) -> None:
         """The run is over: the panels on screen show its last data at once."""
         for panel in self.panels.values():
+            panel.run_ended()
             panel.flush(force=False)  # a hidden one draws when it is shown

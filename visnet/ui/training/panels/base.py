@@ -11,10 +11,10 @@ import time
 from typing import Iterable, Sequence
 
 import numpy as np
-from PySide6.QtCore import QSize, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QToolButton, QVBoxLayout,
-                               QWidget)
+                               QSizePolicy, QWidget)
 
 import pyqtgraph as pg
 
@@ -64,15 +64,26 @@ class GrowingXRange:
     def __init__(self, plot: pg.PlotItem):
         self.plot = plot
         self.limit = 0.0
+        self._tight = False
         plot.enableAutoRange(x=False)
 
     def fit(self, last: float) -> None:
-        if last > self.limit or self.limit == 0.0:
+        if self._tight:  # a finished run (or a saved one): the data end at the right edge
+            self._tight = False
+            self.limit = max(last, 1.0)
+            self.plot.setXRange(0, self.limit, padding=0.02)
+        elif last > self.limit or self.limit == 0.0:
             self.limit = nice_number(max(last, 1.0) * 1.33)
             self.plot.setXRange(0, self.limit, padding=0.02)
 
+    def settle(self) -> None:
+        """The data stop growing: the next fit ends the range at the last point (new points
+        after that grow it again)."""
+        self._tight = True
+
     def reset(self) -> None:
         self.limit = 0.0
+        self._tight = False
 
 
 def nice_number(x: float) -> float:
@@ -87,6 +98,20 @@ def nice_number(x: float) -> float:
 def small_legend(plot: pg.PlotItem) -> pg.LegendItem:
     """A compact legend in the plot's top-right corner."""
     return plot.addLegend(offset=(-4, 4), labelTextSize="7pt", verSpacing=-6)
+
+
+def side_legend(layout: pg.GraphicsLayoutWidget, row: int, col: int) -> pg.LegendItem:
+    """A compact legend in a cell of the canvas beside a plot, where it hides none of the
+    plot's lines (a plot of many lines fills every corner)."""
+    legend = pg.LegendItem(offset=None, labelTextSize="7pt", verSpacing=-6)
+    legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
+    legend.layout.setContentsMargins(0, 0, 0, 0)
+    legend.layout.setHorizontalSpacing(2)
+    layout.addItem(legend, row=row, col=col)
+    grid = layout.ci.layout
+    grid.setAlignment(legend, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    grid.setColumnStretchFactor(col, 0)
+    return legend
 
 
 def tidy_log_axis(axis: pg.AxisItem) -> None:
@@ -288,6 +313,9 @@ class PanelDock(QDockWidget):
 
     def redraw(self) -> None:
         """Push the latest data into the plot items."""
+
+    def run_ended(self) -> None:
+        """The run stopped adding data (plots that grew ahead of it close up here)."""
 
     # -- subclass contract -----------------------------------------------------------------
 

@@ -13,8 +13,8 @@ from scipy.signal import lfilter
 import pyqtgraph as pg
 
 from ... import theme
-from .base import (Columns, GrowingXRange, PanelDock, as_column, make_plot, small_legend,
-                   style_plot, tidy_log_axis, with_alpha)
+from .base import (Columns, GrowingXRange, PanelDock, as_column, make_plot, style_plot,
+                   tidy_log_axis, with_alpha)
 
 MAX_BATCH_POINTS = 200_000  # beyond this the batch curve keeps every other point (and so on)
 DEFAULT_SMOOTHING = 0.6  # TensorBoard's default
@@ -81,7 +81,10 @@ class CurvesPanel(PanelDock):
         self.smoothing_spin.setToolTip("Exponential moving average of the batch curve "
                                        "(0: raw values)")
         self.smoothing_spin.valueChanged.connect(self.set_smoothing)
-        self.add_control(self.log_check, QLabel("smoothing"), self.smoothing_spin)
+        self.key = QLabel()  # the legend, in the controls row: in the plot it hid points
+        self.key.setToolTip("Lines: each batch (faint) and its moving average; dots: each "
+                            "epoch's training metrics; squares: each epoch's validation metrics")
+        self.add_control(self.log_check, QLabel("smoothing"), self.smoothing_spin, self.key)
 
         canvas = self.graphics()
         self.loss_plot = make_plot(canvas, 0, 0, left="loss")
@@ -89,13 +92,10 @@ class CurvesPanel(PanelDock):
         self.metric_plot = make_plot(canvas, 1, 0, left="accuracy", bottom="step")
         self.metric_plot.setXLink(self.loss_plot)
         self._x_range = GrowingXRange(self.loss_plot)
-        legend = small_legend(self.loss_plot)
         self.loss_raw, self.loss_smooth, self.loss_epoch, self.loss_val = \
             self._items(self.loss_plot)
         self.metric_raw, self.metric_smooth, self.metric_epoch, self.metric_val = \
             self._items(self.metric_plot)
-        legend.addItem(self.loss_epoch, "train")
-        legend.addItem(self.loss_val, "validation")
         self.apply_theme()
 
     @staticmethod
@@ -168,6 +168,7 @@ class CurvesPanel(PanelDock):
             self.add_batches(steps, batches.get("loss"), batches.get("accuracy"))
         for row in epochs:
             self.add_epoch(row)
+        self._x_range.settle()
         self.flush()
 
     def clear(self) -> None:
@@ -275,6 +276,10 @@ class CurvesPanel(PanelDock):
             finite = np.isfinite(x) & np.isfinite(y)
             item.setData(x[finite], y[finite])
 
+    def run_ended(self) -> None:
+        self._x_range.settle()
+        self.schedule_redraw()
+
     def apply_theme(self) -> None:
         super().apply_theme()
         t = theme.current()
@@ -287,6 +292,8 @@ class CurvesPanel(PanelDock):
             val.setSymbolPen(pg.mkPen(t.base, width=1))
             val.setSymbolBrush(pg.mkBrush(t.warning))
             style_plot(plot)
+        self.key.setText(f'<span style="color:{t.selection}">\u25cf train</span>&nbsp;&nbsp;'
+                         f'<span style="color:{t.warning}">\u25a0 val</span>')
         self._style_batch_curves()
 
     def _style_batch_curves(self) -> None:

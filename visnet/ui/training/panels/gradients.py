@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QWidget
 
 import pyqtgraph as pg
 
-from .base import (Columns, GrowingXRange, PanelDock, make_plot, palette_colour, small_legend,
+from .base import (Columns, GrowingXRange, PanelDock, make_plot, palette_colour, side_legend,
                    style_plot, tidy_log_axis)
 
 NORM_FLOOR = 1e-12  # zeros and NaN are drawn here: the log axis cannot show them
@@ -37,7 +37,7 @@ class GradientFlowPanel(PanelDock):
         self.plot.setLogMode(y=True)
         tidy_log_axis(self.plot.getAxis("left"))
         self._x_range = GrowingXRange(self.plot)
-        self.legend = small_legend(self.plot)
+        self.legend = side_legend(canvas, 0, 1)
         self._labels: dict[str, str] = {}
         self._series: dict[str, Columns] = {}
         self._curves: dict[str, pg.PlotDataItem] = {}
@@ -120,6 +120,10 @@ class GradientFlowPanel(PanelDock):
             if len(columns["step"]):
                 last = max(last, float(columns["step"][-1]))
         self._x_range.fit(last)
+
+    def run_ended(self) -> None:
+        self._x_range.settle()
+        self.schedule_redraw()
 
     def apply_theme(self) -> None:
         super().apply_theme()
