@@ -57,8 +57,26 @@ def test_train_spiral_from_the_window_to_the_end(qtbot):
     assert panels["activations"].activation().shape == (32,)
     assert panels["confusion"].matrix().shape == (2, 2)
     assert window.scene.node_items["n2"].live_norm is not None
+    last = history["batches"]["step"][-1]
+    assert all(panels["gradients"].series(n)[0][-1] == last for n in ("n2", "n3", "n4"))
     assert window.isWindowModified()
     assert window.training_bar.train_button.isEnabled()
+
+
+def test_snapshots_reach_the_canvas_at_most_four_times_a_second_and_the_last_always(
+        qtbot, monkeypatch):
+    from visnet.core.training import Snapshot
+
+    window = window_with(qtbot, "spiral_mlp")
+    shown = []
+    monkeypatch.setattr(window.scene, "show_training", lambda norms, badges: shown.append(norms))
+    live = window.live
+    for step in range(1, 11):  # a burst, as a short run sends them
+        live._on_snapshot(Snapshot(1, step, {"n2": float(step)}, {}, {}))
+    assert shown == [{"n2": 1.0}]
+    assert len(window.training_panels["gradients"].series("n2")[0]) == 10  # every point
+    live._on_state(PAUSED)
+    assert shown[-1] == {"n2": 10.0}
 
 
 def test_pause_step_resume_stop_with_the_buttons(qtbot):

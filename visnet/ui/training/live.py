@@ -16,6 +16,7 @@ from .health import HealthTracker
 PROBE_MS = 500  # panel data twice a second: each probe costs the GUI thread ~30 ms
 GALLERY_SIZE = 32
 CONFUSION_EVERY_S = 1.0
+CANVAS_EVERY_S = 0.25  # the canvas's gradient colours and badges: a repaint of every card
 
 
 class LiveTraining(QObject):
@@ -28,6 +29,8 @@ class LiveTraining(QObject):
         self.selected: str | None = None
         self.info: RunInfo | None = None
         self._confusion_at = 0.0
+        self._canvas_at = 0.0
+        self._canvas_pending: tuple | None = None  # (norms, badges) not yet on the canvas
         self._timer = QTimer(self)
         self._timer.setInterval(PROBE_MS)
         self._timer.timeout.connect(self.probe)
@@ -110,6 +113,7 @@ class LiveTraining(QObject):
             self.panels["confusion"].raise_()
         self.health.reset()
         self.scene.clear_training()
+        self._canvas_pending, self._canvas_at = None, 0.0
         self._timer.start()
 
     def _on_batches(self, block: dict) -> None:
@@ -129,9 +133,20 @@ class LiveTraining(QObject):
                                           names, event.epoch)
 
     def _on_snapshot(self, snap) -> None:
+        """Every snapshot is a point of the gradient flow; the canvas shows the latest at most
+        every CANVAS_EVERY_S (a short run sends up to 50 a second)."""
         self.panels["gradients"].add(snap.step, snap.gradient_norms)
         badges = self.health.update(snap.gradient_norms, snap.dead_relu, snap.saturated)
-        self.scene.show_training(snap.gradient_norms, badges)
+        self._canvas_pending = (snap.gradient_norms, badges)
+        now = time.perf_counter()
+        if now - self._canvas_at >= CANVAS_EVERY_S:
+            self._canvas_at = now
+            self._show_on_canvas()
+
+    def _show_on_canvas(self) -> None:
+        if self._canvas_pending is not None:
+            self.scene.show_training(*self._canvas_pending)
+            self._canvas_pending = None
 
     def _on_probed(self, data: dict) -> None:
         node = data.get("node_id")
@@ -154,13 +169,17 @@ class LiveTraining(QObject):
 
     def _on_failed(self, message: str, node_id) -> None:
         self._timer.stop()  # the canvas keeps showing which layer blew up
+        self._show_on_canvas()
 
     def _on_state(self, state: str) -> None:
         if state == "idle":
             self._timer.stop()
+        if state in ("idle", "paused"):
+            self._show_on_canvas()
 
     def _final_views(self) -> None:
-        """The run is over: the panels on screen show its last data at once."""
+        """The run is over: the canvas and the panels on screen show its last data at once."""
+        self._show_on_canvas()
         for panel in self.panels.values():
             panel.run_ended()
             panel.flush(force=False)  # a hidden one draws when it is shown
