@@ -116,14 +116,7 @@ def chain(input_shape, *specs: tuple[str, dict[str, Any]], loss: str = "cross_en
     """A visnet Graph: Input -> each (type, params) in turn -> Loss; node ids n1, n2, ..."""
     from visnet import Graph
 
-    g = Graph()
-    prev = g.add("Input", shape=list(input_shape))
-    for type_name, params in specs:
-        node = g.add(type_name, **params)
-        g.connect(prev, node)
-        prev = node
-    g.connect(prev, g.add("Loss", kind=loss))
-    return g
+    return Graph.sequential(input_shape, *specs, loss=loss)
 
 
 def initial_weights(graph) -> dict[str, np.ndarray]:

@@ -7,16 +7,7 @@ import numpy as np
 from visnet import Graph
 
 
-def chain(input_shape, *specs, loss="cross_entropy"):
-    """Input -> each (type, params) in turn -> Loss."""
-    g = Graph()
-    prev = g.add("Input", shape=list(input_shape))
-    for type_name, params in specs:
-        node = g.add(type_name, **params)
-        g.connect(prev, node)
-        prev = node
-    g.connect(prev, g.add("Loss", kind=loss))
-    return g
+chain = Graph.sequential  # Input -> each (type, params) in turn -> Loss
 
 
 def merge(kind, **params):

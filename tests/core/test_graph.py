@@ -150,3 +150,16 @@ def test_training_settings_are_validated():
 def test_infer_shapes_of_a_valid_graph():
     g, (x, h, y, loss) = mlp()
     assert g.infer_shapes() == {x: (4,), h: (8,), y: (3,), loss: ()}
+
+
+def test_sequential_chains_the_layers_between_an_input_and_a_loss():
+    g = Graph.sequential([2], ("Dense", {"units": 4, "activation": "relu"}),
+                         ("Dense", {"units": 1}), loss="binary_cross_entropy")
+    assert [n.type for n in g.nodes.values()] == ["Input", "Dense", "Dense", "Loss"]
+    assert [(e.src, e.dst) for e in g.edges] == [("n1", "n2"), ("n2", "n3"), ("n3", "n4")]
+    assert g.infer_shapes()["n3"] == (1,) and g.nodes["n4"].params["kind"] == \
+        "binary_cross_entropy"
+    with pytest.raises(GraphError, match="takes \\(type, params\\) pairs, not 'Dense'"):
+        Graph.sequential([2], "Dense")
+    with pytest.raises(GraphError, match="units"):
+        Graph.sequential([2], ("Dense", {"units": 0}))

@@ -391,6 +391,26 @@ class Graph:
         }
 
     @classmethod
+    def sequential(cls, input_shape: Iterable[int], *layers_in_order: tuple[str, dict[str, Any]],
+                   loss: str = "cross_entropy") -> Graph:
+        """A chain: Input(input_shape) -> each (type, params) in turn -> Loss(loss).
+
+        ``Graph.sequential([2], ("Dense", {"units": 16, "activation": "relu"}),
+        ("Dense", {"units": 1}), loss="binary_cross_entropy")``; node ids n1, n2, ...
+        """
+        g = cls()
+        prev = g.add("Input", shape=[int(n) for n in input_shape])
+        for spec in layers_in_order:
+            if not (isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], dict)):
+                raise GraphError(None, f"Graph.sequential takes (type, params) pairs, not "
+                                       f"{spec!r}")
+            node = g.add(spec[0], **spec[1])
+            g.connect(prev, node)
+            prev = node
+        g.connect(prev, g.add("Loss", kind=loss))
+        return g
+
+    @classmethod
     def from_dict(cls, d: dict[str, Any], training: TrainingSettings | None = None,
                   dataset: str | None = None) -> Graph:
         """Build a graph from its dict, checked as strictly as a file is. Edges may form cycles
