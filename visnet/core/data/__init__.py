@@ -1,5 +1,11 @@
 """Datasets: built-in ones (TensorFlow Playground's 2-D sets, digits, sine, text) and the user's
-own files. ``load(spec)`` returns a :class:`Dataset`; see :mod:`.spec` for the spec syntax."""
+own files. ``load(spec)`` returns a :class:`Dataset`; see :mod:`.spec` for the spec syntax.
+
+Each loader (:mod:`.builtin`, and one module per kind of file: :mod:`.mnist`,
+:mod:`.csv_file`, :mod:`.npz_file`, :mod:`.images`) takes the parsed spec and its typed options
+and returns a :class:`Loaded` of raw arrays, which ``load`` splits and normalises. A file
+loader's DataError starts with the file or folder as the user wrote it (:mod:`.paths`), and
+the line, column, array or image inside it where that applies."""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from . import builtin, files
+from . import builtin, csv_file, images, mnist, npz_file
 from .dataset import CLASSES, REGRESSION, DataError, Dataset, Loaded, Normalization, finish
 from .spec import Options, Spec, parse
 
@@ -29,13 +35,13 @@ BUILTINS: dict[str, tuple[str, Loader]] = {
 
 FILE_KINDS: dict[str, tuple[str, Loader]] = {
     "mnist": ("a folder of IDX files as MNIST and Fashion-MNIST publish them (raw or .gz)",
-              files.load_mnist),
+              mnist.load_mnist),
     "csv": ("a CSV file with a header row; the label column by name (label=NAME) or the last "
-            "(options: label, task=classes|regression)", files.load_csv),
+            "(options: label, task=classes|regression)", csv_file.load_csv),
     "npz": ("a NumPy .npz file with arrays x and y (and optionally class_names)",
-            files.load_npz),
+            npz_file.load_npz),
     "images": ("a folder with one subfolder of PNG/JPEG images per class (options: size, "
-               "channels=1|3)", files.load_images),
+               "channels=1|3)", images.load_images),
 }
 
 
