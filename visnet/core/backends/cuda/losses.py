@@ -14,6 +14,20 @@ from .ops import fields, handles, view
 from .reduce import block_sum
 
 
+@cuda.jit(device=True)
+def _write_stats(stats, total, correct, absolute, count, scale):
+    """Sum the threads' shares over the block; thread 0 writes (mean loss, correct
+    predictions, predictions, sum of absolute errors). Every thread of the block calls it."""
+    total = block_sum(total)
+    correct = block_sum(correct)
+    absolute = block_sum(absolute)
+    if cuda.threadIdx.x == 0:
+        stats[0] = total * scale
+        stats[1] = correct
+        stats[2] = float32(count)
+        stats[3] = absolute
+
+
 @cuda.jit
 def _cross_entropy(logits, targets, dlogits, stats, acc):
     rows, classes = logits.shape
@@ -45,13 +59,7 @@ def _cross_entropy(logits, targets, dlogits, stats, acc):
                 g -= float32(1)
             g *= scale
             dlogits[r, j] = dlogits[r, j] + g if acc else g
-    total = block_sum(total)
-    correct = block_sum(correct)
-    if cuda.threadIdx.x == 0:
-        stats[0] = total * scale
-        stats[1] = correct
-        stats[2] = float32(rows)
-        stats[3] = float32(0)
+    _write_stats(stats, total, correct, float32(0), rows, scale)
 
 
 @cuda.jit
@@ -73,13 +81,7 @@ def _binary_cross_entropy(logits, targets, dlogits, stats, acc):
         dlogits[i] = dlogits[i] + g if acc else g
         if (x > float32(0)) == (t > float32(0.5)):
             correct += float32(1)
-    total = block_sum(total)
-    correct = block_sum(correct)
-    if cuda.threadIdx.x == 0:
-        stats[0] = total * scale
-        stats[1] = correct
-        stats[2] = float32(n)
-        stats[3] = float32(0)
+    _write_stats(stats, total, correct, float32(0), n, scale)
 
 
 @cuda.jit
@@ -94,13 +96,7 @@ def _mean_squared_error(pred, targets, dpred, stats, acc):
         absolute += abs(d)
         g = float32(2) * d * scale
         dpred[i] = dpred[i] + g if acc else g
-    total = block_sum(total)
-    absolute = block_sum(absolute)
-    if cuda.threadIdx.x == 0:
-        stats[0] = total * scale
-        stats[1] = float32(0)
-        stats[2] = float32(n)
-        stats[3] = absolute
+    _write_stats(stats, total, float32(0), absolute, n, scale)
 
 
 @handles(Op.LOSS_CE)
