@@ -50,7 +50,7 @@ class CudaBackend(Backend):
 
         self._cuda = cuda
         self._handlers = HANDLERS
-        self._arena = Arena
+        self._arena = Arena  # imported here: the launch settings are checked on first use
         self._rows = RowNumbers()
 
     def zeros(self, n: int):

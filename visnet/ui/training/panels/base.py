@@ -108,9 +108,7 @@ def side_legend(layout: pg.GraphicsLayoutWidget, row: int, col: int) -> pg.Legen
     legend.layout.setContentsMargins(0, 0, 0, 0)
     legend.layout.setHorizontalSpacing(2)
     layout.addItem(legend, row=row, col=col)
-    grid = layout.ci.layout
-    grid.setAlignment(legend, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-    grid.setColumnStretchFactor(col, 0)
+    layout.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
     return legend
 
 
