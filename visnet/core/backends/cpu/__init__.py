@@ -3,7 +3,9 @@
 Numba's disk cache notices when a kernel's own file changes, but not when a kernel it calls
 changes in another file, and would then load stale machine code. So the cache lives in a folder
 named by a hash of every kernel source (and of the Python and Numba versions): a new kernel
-library gets a fresh cache, and an unchanged one is compiled only once.
+library gets a fresh cache, and an unchanged one is compiled only once. The modules that hold
+no kernel (the backend class, the thread chooser, the warm-up) are left out of the hash, so
+changing them costs no recompile.
 """
 
 import hashlib
@@ -13,10 +15,16 @@ from pathlib import Path
 
 import numba
 
+from .threads import configure_pool
+
+NOT_KERNELS = {"__init__.py", "backend.py", "threads.py", "warmup.py"}
+
 
 def _kernel_cache_dir() -> Path:
     digest = hashlib.sha256(f"{sys.version}|{numba.__version__}".encode())
     for source in sorted(Path(__file__).parent.glob("*.py")):
+        if source.name in NOT_KERNELS:
+            continue
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     root = os.environ.get("VISNET_KERNEL_CACHE") or Path(
@@ -26,3 +34,4 @@ def _kernel_cache_dir() -> Path:
 
 KERNEL_CACHE = _kernel_cache_dir()
 numba.config.CACHE_DIR = str(KERNEL_CACHE)  # read when each kernel module below is imported
+configure_pool()

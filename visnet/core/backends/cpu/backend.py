@@ -7,7 +7,26 @@ import math
 import numpy as np
 
 from ..base import Backend
+from ..opcodes import FIELDS, Op
 from . import vm
+from .threads import ThreadChooser
+
+
+class Program:
+    """A plan's instructions as the parallel backend runs them: with the thread count its
+    chooser finds fastest on this machine now (only a program with a parallel pass has one)."""
+
+    def __init__(self, instructions: np.ndarray):
+        self.instructions = instructions
+        self.chooser = ThreadChooser() if has_parallel_pass(instructions) else None
+
+
+def has_parallel_pass(instructions: np.ndarray) -> bool:
+    for row in instructions:
+        names = FIELDS[Op(int(row[0]))]
+        if "par" in names and row[1 + names.index("par")]:
+            return True
+    return False
 
 
 class CpuBackend(Backend):
@@ -27,5 +46,14 @@ class CpuBackend(Backend):
         n = math.prod(shape)
         return arena[offset:offset + n].reshape(shape).copy()
 
-    def run(self, program: np.ndarray, params: np.ndarray, work: np.ndarray, step: int) -> None:
-        vm.run(program, params, work, step)
+    def prepare(self, program: np.ndarray) -> np.ndarray | Program:
+        return Program(program) if self.parallel else program
+
+    def run(self, program: np.ndarray | Program, params: np.ndarray, work: np.ndarray,
+            step: int) -> None:
+        if not isinstance(program, Program):
+            vm.run(program, params, work, step)
+        elif program.chooser is None:
+            vm.run(program.instructions, params, work, step)
+        else:
+            program.chooser.run(lambda: vm.run(program.instructions, params, work, step))
