@@ -20,8 +20,33 @@ def test_info_prints_the_layer_table_with_totals():
     assert "n3 (Dense)" in result.stdout and "(128,)" in result.stdout
 
 
+def test_a_template_is_found_by_its_name_from_any_folder(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "visnet", "info", "mnist_mlp"],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Total params: 101,770" in result.stdout
+
+
+def test_a_file_of_that_name_comes_before_the_template(tmp_path, monkeypatch):
+    from visnet.resources import drawing_path
+
+    monkeypatch.chdir(tmp_path)
+    assert drawing_path("mnist_mlp") == TEMPLATES / "mnist_mlp.visnet"
+    (tmp_path / "mnist_mlp").write_text("{}")
+    assert drawing_path("mnist_mlp").resolve() == (tmp_path / "mnist_mlp").resolve()
+    assert drawing_path("no_such_template").name == "no_such_template"
+
+
+def test_version():
+    from visnet import __version__
+
+    result = visnet("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"visnet {__version__}"
+
+
 @pytest.mark.parametrize("args, fragment", [
     (["info", "no-such-file.visnet"], "No such file"),
+    (["info", "no_such_template"], "No such file"),
     (["info"], "required"),
     (["info", "a", "b"], "unrecognized"),
     (["--no-such-option"], "unrecognized"),

@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from . import train_command
+from . import __version__, train_command
 from .core.errors import VisNetError
 
 EXIT_BAD_INPUT = 2
@@ -29,8 +29,9 @@ class _BadInput(Exception):
 def _info(args: argparse.Namespace) -> int:
     from .core.fileformat import load
     from .core.summary import format_table, summarize
+    from .resources import drawing_path
 
-    doc = load(args.file)
+    doc = load(drawing_path(args.file))
     summary = summarize(doc.graph)
     print(format_table(summary, title=f"{args.file}  (dataset: {doc.graph.dataset or 'none'})"))
     if doc.weights is not None:
@@ -41,7 +42,9 @@ def _info(args: argparse.Namespace) -> int:
 def _app(args: argparse.Namespace) -> int:
     from .ui.app import run_app
 
-    return run_app(args.file, screenshot=args.screenshot)
+    from .resources import drawing_path
+
+    return run_app(args.file and str(drawing_path(args.file)), screenshot=args.screenshot)
 
 
 def _parsers() -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.ArgumentParser,
@@ -49,12 +52,14 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.Argume
     app = _Parser(prog="visnet", description="Draw, train and watch neural networks. "
                   "Commands: info FILE (layer table), train FILE (train headless). With no "
                   "command, opens the app.")
-    app.add_argument("file", nargs="?", help="a .visnet or .json drawing to open")
+    app.add_argument("file", nargs="?", help="a .visnet or .json drawing to open, or the name "
+                     "of a shipped template (e.g. spiral_mlp)")
+    app.add_argument("--version", action="version", version=f"visnet {__version__}")
     app.add_argument("--screenshot", metavar="PNG",
                      help="render the window once it has started, write it to PNG and exit")
     info = _Parser(prog="visnet info", description="Print a drawing's layers, output shapes "
                    "and parameter counts.")
-    info.add_argument("file", help="a .visnet or .json drawing")
+    info.add_argument("file", help="a .visnet or .json drawing, or a template's name")
     train = _Parser(prog="visnet train", description="Train a drawing headless on its dataset "
                     "(or --dataset) and write the trained file with --out.")
     train_command.add_arguments(train)

@@ -12,11 +12,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .resources import RESOURCES, drawing_path
+
 EXIT_DIVERGED = 1
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", help="a .visnet or .json drawing")
+    p.add_argument("file", help="a .visnet or .json drawing, or a template's name "
+                   "(e.g. spiral_mlp)")
     p.add_argument("--dataset", metavar="D", help="dataset spec: a built-in name (spiral, "
                    "digits, ...) or mnist:DIR, csv:FILE, npz:FILE, images:DIR; default: the "
                    "drawing's own")
@@ -69,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     from .core.model import compile as compile_model
     from .core.training import (BatchEnd, Checkpoint, EpochEnd, Failed, Finished, Trainer)
 
-    path = Path(args.file)
+    path = drawing_path(args.file)
     doc = load(path)
     graph = doc.graph
     spec = args.dataset or graph.dataset
@@ -149,7 +152,10 @@ def run(args: argparse.Namespace) -> int:
     cp = trainer.checkpoint()
     out = Path(args.out) if args.out else None
     if out is None and not cp.finished:  # stopped or failed: never lose the run
-        out = path.with_name(path.stem + ".checkpoint.visnet")
+        # Beside the drawing, or in the current folder for a template shipped with VisNet.
+        folder = Path.cwd() if path.resolve().is_relative_to(RESOURCES.resolve()) \
+            else path.parent
+        out = folder / (path.stem + ".checkpoint.visnet")
     if out is not None:
         save(out, graph, cp.weights, cp.history, (cp.state(), cp.arrays()))
         say(f"wrote {out}" + ("" if cp.finished else
