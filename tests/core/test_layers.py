@@ -13,7 +13,8 @@ from visnet.core.initializers import init_layer
 
 DESIGN_TYPES = {
     "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Reshape",
-    "Dropout", "BatchNorm", "Activation", "SimpleRNN", "LSTM", "GRU", "Add", "Concatenate", "Loss",
+    "Dropout", "BatchNorm", "LayerNorm", "Activation", "SimpleRNN", "LSTM", "GRU", "Add",
+    "Concatenate", "Loss",
 }
 ALL = [pytest.param(t, id=t.name) for t in layers.LAYER_TYPES]
 
@@ -80,26 +81,41 @@ def test_initialised_tensors_have_the_declared_shapes_and_float32(t):
     assert trainable + frozen == sum(math.prod(s) for s in shapes.values())
 
 
-# How the output shape must relate to the parameter tensors, per type with weights.
-GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
+# How the output shape must relate to the parameter tensors, for the types written with Keras'
+# layouts in mind (the layer harness checks every type's tensors against PyTorch's).
+def _recurrent_rule(gates):
+    def rule(x, out, w):
+        assert w["kernel"] == (x[-1], gates * out[-1])
+        assert w["recurrent_kernel"] == (out[-1], gates * out[-1])
+    return rule
 
 
-@pytest.mark.parametrize("t", [p for p in ALL if p.values[0].weights])
+def _dense_rule(x, out, w):
+    assert w["kernel"] == (x[-1], out[-1]) and w["bias"] == (out[-1],)
+
+
+def _conv_rule(x, out, w):
+    assert w["kernel"][:2] == (out[0], x[0]) and w["bias"] == (out[0],)
+
+
+def _batch_norm_rule(x, out, w):
+    assert all(s == (x[0],) for s in w.values()) and out == x
+
+
+def _layer_norm_rule(x, out, w):
+    assert all(s == (x[-1],) for s in w.values()) and out == x
+
+
+WEIGHT_RULES = {"Dense": _dense_rule, "Conv2D": _conv_rule, "BatchNorm": _batch_norm_rule,
+                "LayerNorm": _layer_norm_rule, "SimpleRNN": _recurrent_rule(1),
+                "LSTM": _recurrent_rule(4), "GRU": _recurrent_rule(3)}
+
+
+@pytest.mark.parametrize("t", [p for p in ALL if p.values[0].name in WEIGHT_RULES])
 def test_shape_rule_agrees_with_the_parameter_shapes(t):
     params, inputs = example(t)
     out = t.output_shape(params, inputs)
-    w = t.weight_shapes(params, inputs)
-    x = inputs[0]
-    if t.name == "Dense":
-        assert w["kernel"] == (x[-1], out[-1]) and w["bias"] == (out[-1],)
-    elif t.name == "Conv2D":
-        assert w["kernel"][:2] == (out[0], x[0]) and w["bias"] == (out[0],)
-    elif t.name == "BatchNorm":
-        assert all(s == (x[0],) for s in w.values()) and out == x
-    else:
-        g = GATES[t.name]
-        assert w["kernel"] == (x[-1], g * out[-1])
-        assert w["recurrent_kernel"] == (out[-1], g * out[-1])
+    WEIGHT_RULES[t.name](inputs[0], out, t.weight_shapes(params, inputs))
 
 
 # Keras' parameter-count formulas (GRU with reset_after=True, Keras' default).

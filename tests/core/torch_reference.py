@@ -80,52 +80,131 @@ def batchnorm(x, gamma, beta, mean, var, p, training):
     return y.reshape(x.shape)
 
 
+# ---------------------------------------------------------------------------------------------
+# One reference per layer type: (inputs, weight getter, resolved params, training) -> output.
+# A new layer type declares its reference here; the layer harness fails until it does.
+
+REFERENCES = {}
+# Types whose training pass the reference cannot reproduce (a random mask): compared at
+# inference only.
+INFERENCE_ONLY = {"Dropout"}
+
+
+def reference(*type_names):
+    def register(fn):
+        for name in type_names:
+            REFERENCES[name] = fn
+        return fn
+    return register
+
+
+@reference("Input")
+def _input(ins, W, p, training):
+    return ins[0]  # the samples
+
+
+@reference("Flatten")
+def _flatten(ins, W, p, training):
+    return ins[0].reshape(ins[0].shape[0], -1)
+
+
+@reference("Dense")
+def _dense(ins, W, p, training):
+    return activation(ins[0] @ W("kernel") + (W("bias") if p["use_bias"] else 0),
+                      p["activation"])
+
+
+@reference("Conv2D")
+def _conv2d(ins, W, p, training):
+    y = conv2d(ins[0], W("kernel"), W("bias") if p["use_bias"] else None, p)
+    return activation(y, p["activation"], image=True)
+
+
+def _pool_strides(p):
+    return layers.pair(p["strides"] if p["strides"] is not None else p["pool_size"])
+
+
+@reference("MaxPool2D")
+def _max_pool2d(ins, W, p, training):
+    return F.max_pool2d(ins[0], layers.pair(p["pool_size"]), _pool_strides(p))
+
+
+@reference("AvgPool2D")
+def _avg_pool2d(ins, W, p, training):
+    return F.avg_pool2d(ins[0], layers.pair(p["pool_size"]), _pool_strides(p))
+
+
+@reference("GlobalAvgPool2D")
+def _global_avg_pool2d(ins, W, p, training):
+    return ins[0].mean(dim=(2, 3))
+
+
+@reference("Reshape")
+def _reshape(ins, W, p, training):
+    return ins[0].reshape(ins[0].shape[0], *p["target_shape"])
+
+
+@reference("Dropout")
+def _dropout(ins, W, p, training):
+    assert not training or p["rate"] == 0, "the reference knows dropout only at inference"
+    return ins[0]
+
+
+@reference("BatchNorm")
+def _batch_norm(ins, W, p, training):
+    return batchnorm(ins[0], W("gamma"), W("beta"), W("moving_mean"), W("moving_variance"), p,
+                     training)
+
+
+@reference("LayerNorm")
+def _layer_norm(ins, W, p, training):
+    x = ins[0]
+    return F.layer_norm(x, (x.shape[-1],), W("gamma"), W("beta"), eps=p["epsilon"])
+
+
+@reference("Activation")
+def _activation(ins, W, p, training):
+    return activation(ins[0], p["fn"], image=ins[0].dim() == 4)
+
+
+def _recurrent(kind):
+    def run(ins, W, p, training):
+        return rnn(ins[0], W("kernel"), W("recurrent_kernel"), W("bias"), p, kind)
+    return run
+
+
+for _kind in ("SimpleRNN", "LSTM", "GRU"):
+    REFERENCES[_kind] = _recurrent(_kind)
+
+
+@reference("Add")
+def _add(ins, W, p, training):
+    return sum(ins[1:], ins[0])
+
+
+@reference("Concatenate")
+def _concatenate(ins, W, p, training):
+    return torch.cat(ins, dim=p["axis"])
+
+
+@reference("Loss")
+def _loss(ins, W, p, training):
+    return None  # loss_and_grads computes the loss itself
+
+
 def forward(graph, weights, x, training=True):
     """Outputs of every node (torch tensors) for inputs x, with weights as torch leaf tensors."""
     out = {}
     for n in graph.topological_order():
         node = graph.nodes[n]
-        p = node.resolved_params()
-        t = node.type
-        ins = [out[e.src] for e in graph.inputs_of(n)]
-        W = lambda name: weights[f"{n}/{name}"]  # noqa: E731
-        if t == "Input":
-            y = x
-        elif t == "Dense":
-            y = ins[0] @ W("kernel") + (W("bias") if p["use_bias"] else 0)
-            y = activation(y, p["activation"])
-        elif t == "Conv2D":
-            y = conv2d(ins[0], W("kernel"), W("bias") if p["use_bias"] else None, p)
-            y = activation(y, p["activation"], image=True)
-        elif t == "MaxPool2D":
-            s = p["strides"] if p["strides"] is not None else p["pool_size"]
-            y = F.max_pool2d(ins[0], layers.pair(p["pool_size"]), layers.pair(s))
-        elif t == "AvgPool2D":
-            s = p["strides"] if p["strides"] is not None else p["pool_size"]
-            y = F.avg_pool2d(ins[0], layers.pair(p["pool_size"]), layers.pair(s))
-        elif t == "GlobalAvgPool2D":
-            y = ins[0].mean(dim=(2, 3))
-        elif t == "Flatten":
-            y = ins[0].reshape(ins[0].shape[0], -1)
-        elif t == "Reshape":
-            y = ins[0].reshape(ins[0].shape[0], *p["target_shape"])
-        elif t == "Dropout":
-            assert not training or p["rate"] == 0, "the reference knows dropout only at inference"
-            y = ins[0]
-        elif t == "BatchNorm":
-            y = batchnorm(ins[0], W("gamma"), W("beta"), W("moving_mean"),
-                          W("moving_variance"), p, training)
-        elif t == "Activation":
-            y = activation(ins[0], p["fn"], image=ins[0].dim() == 4)
-        elif t in ("SimpleRNN", "LSTM", "GRU"):
-            y = rnn(ins[0], W("kernel"), W("recurrent_kernel"), W("bias"), p, t)
-        elif t == "Add":
-            y = sum(ins[1:], ins[0])
-        elif t == "Concatenate":
-            y = torch.cat(ins, dim=p["axis"])
-        elif t == "Loss":
-            continue
-        out[n] = y
+        ins = [out[e.src] for e in graph.inputs_of(n)] if node.type != "Input" else [x]
+
+        def W(name, n=n):
+            return weights[f"{n}/{name}"]
+
+        y = REFERENCES[node.type](ins, W, node.resolved_params(), training)
+        if y is not None:
+            out[n] = y
     return out
 
 

@@ -66,7 +66,7 @@ def _problem(geometry, batch=2, channels=2, filters=2, share_scratch=True, seed=
     P = rng.standard_normal(psize).astype(np.float32)
     common = dict(batch=batch, channels=channels, height=h, width=w, filters=filters, kh=kh,
                   kw=kw, sh=sh, sw=sw, pad_top=pad_top, pad_left=pad_left, out_h=oh,
-                  out_w=ow, par=0)
+                  out_w=ow)
     return W, P, woff, poff, wshapes, pshapes, common
 
 

@@ -78,7 +78,7 @@ def test_batchnorm_forward(shape, training):
     row = encode(Op.BN_FWD, x=W.offsets["x"], y=W.offsets["y"], gamma_p=P.offsets["gamma"],
                  beta_p=P.offsets["beta"], mean_p=P.offsets["mm"], var_p=P.offsets["mv"],
                  mean=W.offsets["mean"], invstd=W.offsets["invstd"], n=n, c=c, s=s,
-                 hyper_p=P.offsets["hyper"], training=training, par=0)
+                 hyper_p=P.offsets["hyper"], training=training)
     HANDLERS[int(Op.BN_FWD)](row, P.device, W.device, 0)
 
     close(W["y"], y)
@@ -116,7 +116,7 @@ def test_batchnorm_backward(shape, training, acc):
     row = encode(Op.BN_BWD, x=W.offsets["x"], dy=W.offsets["dy"], gamma_p=P.offsets["gamma"],
                  mean=W.offsets["mean"], invstd=W.offsets["invstd"], dx=W.offsets["dx"],
                  dgamma_p=P.offsets["dgamma"], dbeta_p=P.offsets["dbeta"], n=n, c=c, s=s,
-                 training=training, acc=acc, par=0)
+                 training=training, acc=acc)
     HANDLERS[int(Op.BN_BWD)](row, P.device, W.device, 0)
 
     close(P["dgamma"], dgamma)

@@ -76,7 +76,7 @@ def inputs(shape, seed, ties=False):
 def sizes(shape, oh, ow):
     b, c, h, w, ph, pw, sh, sw = shape
     return dict(batch=b, channels=c, height=h, width=w, out_h=oh, out_w=ow, ph=ph, pw=pw,
-                sh=sh, sw=sw, par=0)
+                sh=sh, sw=sw)
 
 
 @pytest.mark.parametrize("kind", ["max", "avg"])
@@ -151,7 +151,7 @@ def test_gap_forward(shape):
     y = np.zeros((b, c), np.float32)
     cpu.global_avgpool2d_forward(x, y, 0)
     W, (ox, oy) = arena(x, np.full_like(y, 5.0))
-    run(Op.GAP_FWD, W, x=ox, y=oy, batch=b, channels=c, height=h, width=w, par=0)
+    run(Op.GAP_FWD, W, x=ox, y=oy, batch=b, channels=c, height=h, width=w)
     np.testing.assert_allclose(read(W, oy, y.shape), y, rtol=RTOL, atol=ATOL)
     check_sentinels(W, [x, y], [ox, oy])
 
@@ -166,6 +166,6 @@ def test_gap_backward(shape, acc):
     dx = dx0.copy()
     cpu.global_avgpool2d_backward(dy, dx, acc, 0)
     W, (o_dy, o_dx) = arena(dy, dx0)
-    run(Op.GAP_BWD, W, dy=o_dy, dx=o_dx, batch=b, channels=c, height=h, width=w, acc=acc, par=0)
+    run(Op.GAP_BWD, W, dy=o_dy, dx=o_dx, batch=b, channels=c, height=h, width=w, acc=acc)
     np.testing.assert_allclose(read(W, o_dx, dx.shape), dx, rtol=RTOL, atol=ATOL)
     check_sentinels(W, [dy, dx0], [o_dy, o_dx])

@@ -64,7 +64,7 @@ def _rows(kind, b, t, f, u, seq, need_dx, acc, act):
     p_off, p_size = _layout(p_shapes)
     w_off, w_size = _layout(w_shapes)
     offs = {**p_off, **w_off}
-    sizes = dict(batch=b, steps=t, features=f, units=u, return_sequences=int(seq), par=0)
+    sizes = dict(batch=b, steps=t, features=f, units=u, return_sequences=int(seq))
     extra = {"act": act} if kind == "rnn" else {}
     rows = []
     for op, flags in zip(_OPS[kind], ({}, {"need_dx": need_dx, "acc": acc})):

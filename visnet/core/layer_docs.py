@@ -20,7 +20,8 @@ def render() -> str:
         "",
         "Every layer type VisNet knows, with its parameters as the file format spells them "
         "(Keras' names). Shapes leave out the batch axis: images are (channels, height, width), "
-        "sequences (time, features). This page is generated from `visnet/core/layers.py`.",
+        "sequences (time, features). This page is generated from the declarations in "
+        "`visnet/core/layers/`.",
         "",
     ]
     for category, types in by_category().items():

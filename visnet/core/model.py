@@ -33,7 +33,7 @@ class Model:
         self.dtype = np.dtype(getattr(backend, "dtype", np.float32))
         self.seed = seed
         self.optimizer = Optimizer(dict(optimizer or self.graph.training.optimizer))
-        self.compiled = Compiled(self.graph, backend.parallel, self.optimizer.type)
+        self.compiled = Compiled(self.graph, self.optimizer.type)
         self._input_shape = self.compiled.shapes[self.compiled.input_node]
         layout = self.compiled.params
         self.P = backend.zeros(layout.size)

@@ -14,8 +14,7 @@ unhealthy (``visnet.ui.training.health`` decides; the tooltip says why).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -33,7 +32,6 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
 from ...core.errors import Problem
 from ...core.graph import Edge, Graph, Node
 from ...core.layers import fmt_shape
-from ...core.params import pair
 from ...core.shapes import ShapeReport
 from .. import theme
 from ..training.health import Badge, format_norm
@@ -68,70 +66,9 @@ LIVE_BADGE_RADIUS = 6.5
 # What a card says
 
 
-def _size(value: Any) -> str:
-    h, w = pair(value)
-    return f"{h}x{w}"
-
-
-def _join(*parts: str) -> str:
-    return " · ".join(p for p in parts if p)
-
-
-def _dense(p):
-    return [f"units {p['units']} · {p['activation']}", "" if p["use_bias"] else "no bias"]
-
-
-def _conv(p):
-    strides = "" if pair(p["strides"]) == (1, 1) else f"stride {_size(p['strides'])}"
-    return [f"{p['filters']} filters {_size(p['kernel_size'])} {p['padding']}",
-            _join(strides, p["activation"], "" if p["use_bias"] else "no bias")]
-
-
-def _pool(p):
-    strides = p["strides"]
-    step = "" if strides is None or pair(strides) == pair(p["pool_size"]) else \
-        f"stride {_size(strides)}"
-    return [_join(f"pool {_size(p['pool_size'])}", step)]
-
-
-def _recurrent(p):
-    first = f"units {p['units']}"
-    if "activation" in p:
-        first = _join(first, p["activation"])
-    return [first, "return sequences" if p["return_sequences"] else ""]
-
-
-_DESCRIBE: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
-    "Input": lambda p: [f"shape {fmt_shape(p['shape'])}"],
-    "Dense": _dense,
-    "Conv2D": _conv,
-    "MaxPool2D": _pool,
-    "AvgPool2D": _pool,
-    "GlobalAvgPool2D": lambda p: [],
-    "Flatten": lambda p: [],
-    "Reshape": lambda p: [f"to {fmt_shape(p['target_shape'])}"],
-    "Dropout": lambda p: [f"rate {p['rate']:g}"],
-    "BatchNorm": lambda p: [f"momentum {p['momentum']:g}", f"epsilon {p['epsilon']:g}"],
-    "Activation": lambda p: [p["fn"]],
-    "SimpleRNN": _recurrent,
-    "LSTM": _recurrent,
-    "GRU": _recurrent,
-    "Add": lambda p: [],
-    "Concatenate": lambda p: [f"axis {p['axis']}"],
-    "Loss": lambda p: [p["kind"]],
-}
-
-
 def describe_params(node: Node) -> list[str]:
     """Up to two short lines with the params a reader wants to see on the card."""
-    params = node.resolved_params()
-    describe = _DESCRIBE.get(node.type)
-    if describe is not None:
-        lines = describe(params)
-    else:  # a layer type added to the catalogue later: its key params, as they are
-        parts = [f"{name} {params[name]}" for name in node.layer.key_params]
-        lines = [_join(*parts[:2]), _join(*parts[2:])]
-    return [line for line in lines if line][:2]
+    return node.layer.card_lines(node.resolved_params())
 
 
 def shape_text(report: ShapeReport, node_id: str) -> str:

@@ -17,12 +17,14 @@ import numba
 
 from .threads import configure_pool
 
-NOT_KERNELS = {"__init__.py", "backend.py", "threads.py", "warmup.py"}
+NOT_KERNELS = {"__init__.py", "backend.py", "threads.py", "warmup.py", "work.py"}
+# The instruction table the executor reads its op codes and field columns from.
+SHARED = (Path(__file__).parent.parent / "opcodes.py",)
 
 
 def _kernel_cache_dir() -> Path:
     digest = hashlib.sha256(f"{sys.version}|{numba.__version__}".encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    for source in [*sorted(Path(__file__).parent.glob("*.py")), *SHARED]:
         if source.name in NOT_KERNELS:
             continue
         digest.update(source.name.encode())

@@ -11,7 +11,11 @@ import numpy as np
 from numba import njit, prange
 
 from . import fastmath_exp
+from ..opcodes import BACKEND_SLOT as PAR
+from ..opcodes import Op, slots
 from .config import JIT, JIT_PARALLEL
+from .executor import handles
+from .views import _v3
 
 F = np.float32
 
@@ -212,3 +216,38 @@ def activation_backward_axis(z, y, dy, dz, code, acc, par):
     else:
         for o in range(outer):
             _softmax_strided_grad(y[o], dy[o], dz[o], inner, acc)
+
+
+# ---------------------------------------------------------------------------------------------
+# The executor's handlers (see executor.py): an instruction row -> the kernel on views of the
+# two arenas, its fields read by name.
+
+def _activation_work(f):
+    return f["outer"] * f["n"] * f["inner"] * 8
+
+
+_ACT_FWD = slots(Op.ACT_FWD)
+_ACT_BWD = slots(Op.ACT_BWD)
+
+
+@handles(Op.ACT_FWD, work=_activation_work)
+@njit(**JIT)
+def run_activation_forward(p, P, W, step):
+    par = p[PAR]
+    s = _ACT_FWD
+    o, n, inner = p[s.outer], p[s.n], p[s.inner]
+    activation_forward_axis(_v3(W, p[s.z], o, n, inner),
+                                        _v3(W, p[s.y], o, n, inner), p[s.code], par)
+
+
+@handles(Op.ACT_BWD, work=_activation_work)
+@njit(**JIT)
+def run_activation_backward(p, P, W, step):
+    par = p[PAR]
+    s = _ACT_BWD
+    o, n, inner = p[s.outer], p[s.n], p[s.inner]
+    activation_backward_axis(_v3(W, p[s.z], o, n, inner),
+                                         _v3(W, p[s.y], o, n, inner),
+                                         _v3(W, p[s.dy], o, n, inner),
+                                         _v3(W, p[s.dz], o, n, inner), p[s.code],
+                                         p[s.acc], par)

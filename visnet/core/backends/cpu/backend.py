@@ -7,9 +7,10 @@ import math
 import numpy as np
 
 from ..base import Backend
-from ..opcodes import FIELDS, Op
+from ..opcodes import BACKEND_SLOT
 from . import vm
 from .threads import ThreadChooser
+from .work import mark_parallel
 
 
 class Program:
@@ -22,11 +23,7 @@ class Program:
 
 
 def has_parallel_pass(instructions: np.ndarray) -> bool:
-    for row in instructions:
-        names = FIELDS[Op(int(row[0]))]
-        if "par" in names and row[1 + names.index("par")]:
-            return True
-    return False
+    return bool(instructions[:, BACKEND_SLOT].any()) if len(instructions) else False
 
 
 class CpuBackend(Backend):
@@ -47,7 +44,7 @@ class CpuBackend(Backend):
         return arena[offset:offset + n].reshape(shape).copy()
 
     def prepare(self, program: np.ndarray) -> np.ndarray | Program:
-        return Program(program) if self.parallel else program
+        return Program(mark_parallel(program)) if self.parallel else program
 
     def run(self, program: np.ndarray | Program, params: np.ndarray, work: np.ndarray,
             step: int) -> None:

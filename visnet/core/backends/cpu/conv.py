@@ -25,25 +25,15 @@ once for the serial and the parallel loop.
 import numpy as np
 from numba import njit, prange
 
+from ...layers.conv2d import geometry as conv2d_geometry  # noqa: F401  (re-exported)
+from ..opcodes import BACKEND_SLOT as PAR
+from ..opcodes import Op, slots
 from .config import JIT, JIT_PARALLEL
+from .executor import handles
+from .views import _v1, _v2, _v4
 from .gemm import matmul_nt, matmul_wide
 
 F = np.float32
-
-
-def conv2d_geometry(height, width, kh, kw, sh, sw, padding):
-    """Output size and leading padding of a convolution, as Keras computes them.
-
-    Returns ``(out_h, out_w, pad_top, pad_left)`` for ``padding`` 'valid' or 'same'.
-    """
-    if padding == "valid":
-        return (height - kh) // sh + 1, (width - kw) // sw + 1, 0, 0
-    if padding != "same":
-        raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
-    out_h, out_w = -(-height // sh), -(-width // sw)
-    pad_h = max((out_h - 1) * sh + kh - height, 0)
-    pad_w = max((out_w - 1) * sw + kw - width, 0)
-    return out_h, out_w, pad_h // 2, pad_w // 2
 
 
 def conv2d_workspaces(batch, channels, height, width, filters, kh, kw, out_h, out_w):
@@ -334,3 +324,46 @@ def conv2d_backward(x, w, dz, cols, dz_t, dx, dw, db, kh, kw, sh, sw, pad_top, p
     if need_dx:
         matmul_wide(w2.T, dz_t, cols, par)  # cols now holds the column gradient
         _col2im(cols, dx, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc, par)
+
+
+# ---------------------------------------------------------------------------------------------
+# The executor's handlers (see executor.py): an instruction row -> the kernel on views of the
+# two arenas, its fields read by name.
+
+def _conv_work(f):
+    return (f["batch"] * f["out_h"] * f["out_w"] * f["channels"] * f["kh"] * f["kw"]
+            * f["filters"])
+
+
+_CONV_FWD = slots(Op.CONV_FWD)
+_CONV_BWD = slots(Op.CONV_BWD)
+
+
+@handles(Op.CONV_FWD, work=_conv_work)
+@njit(**JIT)
+def run_conv2d_forward(p, P, W, step):
+    par = p[PAR]
+    s = _CONV_FWD
+    b, c, h, w = p[s.batch], p[s.channels], p[s.height], p[s.width]
+    f, kh, kw, oh, ow = p[s.filters], p[s.kh], p[s.kw], p[s.out_h], p[s.out_w]
+    conv2d_forward(_v4(W, p[s.x], b, c, h, w), _v4(P, p[s.w_p], f, c, kh, kw),
+                        _v1(P, p[s.b_p], f), _v2(W, p[s.cols], c * kh * kw, b * oh * ow),
+                        _v2(W, p[s.out_t], f, b * oh * ow), _v4(W, p[s.z], b, f, oh, ow),
+                        kh, kw, p[s.sh], p[s.sw], p[s.pad_top], p[s.pad_left],
+                        p[s.has_bias], par)
+
+
+@handles(Op.CONV_BWD, work=_conv_work)
+@njit(**JIT)
+def run_conv2d_backward(p, P, W, step):
+    par = p[PAR]
+    s = _CONV_BWD
+    b, c, h, w = p[s.batch], p[s.channels], p[s.height], p[s.width]
+    f, kh, kw, oh, ow = p[s.filters], p[s.kh], p[s.kw], p[s.out_h], p[s.out_w]
+    conv2d_backward(_v4(W, p[s.x], b, c, h, w), _v4(P, p[s.w_p], f, c, kh, kw),
+                         _v4(W, p[s.dz], b, f, oh, ow),
+                         _v2(W, p[s.cols], c * kh * kw, b * oh * ow),
+                         _v2(W, p[s.dz_t], f, b * oh * ow), _v4(W, p[s.dx], b, c, h, w),
+                         _v4(P, p[s.dw_p], f, c, kh, kw), _v1(P, p[s.db_p], f), kh, kw,
+                         p[s.sh], p[s.sw], p[s.pad_top], p[s.pad_left], p[s.has_bias],
+                         p[s.need_dx], p[s.acc], par)

@@ -4,7 +4,11 @@ import numpy as np
 from numba import njit, prange
 
 from .activations import LINEAR, SOFTMAX, _softmax_row, apply_scalar, grad_scalar
+from ..opcodes import BACKEND_SLOT as PAR
+from ..opcodes import Op, slots
 from .config import JIT, JIT_PARALLEL
+from .executor import handles
+from .views import _v1, _v2
 from .gemm import matmul
 
 F = np.float32
@@ -102,3 +106,40 @@ def add_into(src, dst, par):
         for r in range(src.shape[0]):
             for j in range(src.shape[1]):
                 dst[r, j] += src[r, j]
+
+
+# ---------------------------------------------------------------------------------------------
+# The executor's handlers (see executor.py): an instruction row -> the kernel on views of the
+# two arenas, its fields read by name.
+
+def _dense_work(f):
+    return f["rows"] * f["n_out"] * 4  # threads share the bias/act pass
+
+
+_DENSE_FWD = slots(Op.DENSE_FWD)
+_DENSE_BWD = slots(Op.DENSE_BWD)
+
+
+@handles(Op.DENSE_FWD, work=_dense_work)
+@njit(**JIT)
+def run_dense_forward(p, P, W, step):
+    par = p[PAR]
+    s = _DENSE_FWD
+    rows, n_in, n_out = p[s.rows], p[s.n_in], p[s.n_out]
+    dense_forward(_v2(W, p[s.x], rows, n_in), _v2(P, p[s.w_p], n_in, n_out),
+                        _v1(P, p[s.b_p], n_out), _v2(W, p[s.z], rows, n_out),
+                        _v2(W, p[s.y], rows, n_out), p[s.act], p[s.has_bias], par)
+
+
+@handles(Op.DENSE_BWD, work=_dense_work)
+@njit(**JIT)
+def run_dense_backward(p, P, W, step):
+    par = p[PAR]
+    s = _DENSE_BWD
+    rows, n_in, n_out = p[s.rows], p[s.n_in], p[s.n_out]
+    dense_backward(_v2(W, p[s.x], rows, n_in), _v2(P, p[s.w_p], n_in, n_out),
+                         _v2(W, p[s.z], rows, n_out), _v2(W, p[s.y], rows, n_out),
+                         _v2(W, p[s.dy], rows, n_out), _v2(W, p[s.dz], rows, n_out),
+                         _v2(W, p[s.dx], rows, n_in), _v2(W, p[s.dx_tmp], rows, n_in),
+                         _v2(P, p[s.dw_p], n_in, n_out), _v1(P, p[s.db_p], n_out),
+                         p[s.act], p[s.has_bias], p[s.need_dx], p[s.acc], par)

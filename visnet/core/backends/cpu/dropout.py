@@ -4,7 +4,11 @@
 import numpy as np
 from numba import njit, prange, uint64
 
+from ..opcodes import BACKEND_SLOT as PAR
+from ..opcodes import Op, slots
 from .config import JIT, JIT_PARALLEL
+from .executor import handles
+from .views import _v1
 
 F = np.float32
 
@@ -54,3 +58,36 @@ def dropout_backward(dy, mask, dx, training, acc, par):
         for i in range(n):
             g = dy[i] * mask[i] if training else dy[i]
             dx[i] = dx[i] + g if acc else g
+
+
+# ---------------------------------------------------------------------------------------------
+# The executor's handlers (see executor.py): an instruction row -> the kernel on views of the
+# two arenas, its fields read by name.
+
+def _dropout_work(f):
+    return f["n"] * 4
+
+
+_DROPOUT_FWD = slots(Op.DROPOUT_FWD)
+_DROPOUT_BWD = slots(Op.DROPOUT_BWD)
+
+
+@handles(Op.DROPOUT_FWD, work=_dropout_work)
+@njit(**JIT)
+def run_dropout_forward(p, P, W, step):
+    par = p[PAR]
+    s = _DROPOUT_FWD
+    n = p[s.n]
+    seed = uint64(p[s.seed]) + uint64(step) * uint64(0xD1B54A32D192ED03)
+    dropout_forward(_v1(W, p[s.x], n), _v1(W, p[s.y], n), _v1(W, p[s.mask], n),
+                            P[p[s.rate_p]], seed, p[s.training], par)
+
+
+@handles(Op.DROPOUT_BWD, work=_dropout_work)
+@njit(**JIT)
+def run_dropout_backward(p, P, W, step):
+    par = p[PAR]
+    s = _DROPOUT_BWD
+    n = p[s.n]
+    dropout_backward(_v1(W, p[s.dy], n), _v1(W, p[s.mask], n),
+                             _v1(W, p[s.dx], n), p[s.training], p[s.acc], par)

@@ -7,7 +7,10 @@ import numpy as np
 from numba import njit
 
 from . import fastmath_exp
+from ..opcodes import STATS_SIZE, Op, slots
+from .executor import handles
 from .config import JIT
+from .views import _v1, _v2
 
 F = np.float32
 
@@ -96,3 +99,42 @@ def mean_squared_error(pred, targets, dpred, stats, acc):
     stats[1] = 0
     stats[2] = n
     stats[3] = absolute
+
+
+# ---------------------------------------------------------------------------------------------
+# The executor's handlers (see executor.py): an instruction row -> the kernel on views of the
+# two arenas, its fields read by name.
+
+_LOSS_CE = slots(Op.LOSS_CE)
+_LOSS_BCE = slots(Op.LOSS_BCE)
+_LOSS_MSE = slots(Op.LOSS_MSE)
+
+
+@handles(Op.LOSS_CE)
+@njit(**JIT)
+def run_cross_entropy(p, P, W, step):
+    s = _LOSS_CE
+    rows, classes = p[s.rows], p[s.classes]
+    cross_entropy(_v2(W, p[s.logits], rows, classes), _v1(W, p[s.targets], rows),
+                         _v2(W, p[s.dlogits], rows, classes),
+                         _v1(P, p[s.stats_p], STATS_SIZE), p[s.acc])
+
+
+@handles(Op.LOSS_BCE)
+@njit(**JIT)
+def run_binary_cross_entropy(p, P, W, step):
+    s = _LOSS_BCE
+    n = p[s.n]
+    binary_cross_entropy(_v1(W, p[s.logits], n), _v1(W, p[s.targets], n),
+                                _v1(W, p[s.dlogits], n),
+                                _v1(P, p[s.stats_p], STATS_SIZE), p[s.acc])
+
+
+@handles(Op.LOSS_MSE)
+@njit(**JIT)
+def run_mean_squared_error(p, P, W, step):
+    s = _LOSS_MSE
+    n = p[s.n]
+    mean_squared_error(_v1(W, p[s.pred], n), _v1(W, p[s.targets], n),
+                              _v1(W, p[s.dpred], n), _v1(P, p[s.stats_p], STATS_SIZE),
+                              p[s.acc])

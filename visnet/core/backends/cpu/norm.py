@@ -21,7 +21,11 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from ..opcodes import BACKEND_SLOT as PAR
+from ..opcodes import Op, slots
 from .config import JIT, JIT_PARALLEL
+from .executor import handles
+from .views import _v1, _v3
 
 F = np.float32
 
@@ -166,3 +170,41 @@ def batchnorm_backward(x, dy, gamma, mean, invstd, dx, dgamma, dbeta, training, 
     else:
         for k in range(channels):
             _channel_backward(x, dy, gamma, mean, invstd, dx, dgamma, dbeta, training, acc, k)
+
+
+# ---------------------------------------------------------------------------------------------
+# The executor's handlers (see executor.py): an instruction row -> the kernel on views of the
+# two arenas, its fields read by name.
+
+def _batchnorm_work(f):
+    return f["n"] * f["c"] * f["s"] * 4
+
+
+_BN_FWD = slots(Op.BN_FWD)
+_BN_BWD = slots(Op.BN_BWD)
+
+
+@handles(Op.BN_FWD, work=_batchnorm_work)
+@njit(**JIT)
+def run_batchnorm_forward(p, P, W, step):
+    par = p[PAR]
+    s = _BN_FWD
+    n, c, sp = p[s.n], p[s.c], p[s.s]
+    batchnorm_forward(_v3(W, p[s.x], n, c, sp), _v3(W, p[s.y], n, c, sp),
+                           _v1(P, p[s.gamma_p], c), _v1(P, p[s.beta_p], c),
+                           _v1(P, p[s.mean_p], c), _v1(P, p[s.var_p], c),
+                           _v1(W, p[s.mean], c), _v1(W, p[s.invstd], c),
+                           P[p[s.hyper_p]], P[p[s.hyper_p] + 1], p[s.training], par)
+
+
+@handles(Op.BN_BWD, work=_batchnorm_work)
+@njit(**JIT)
+def run_batchnorm_backward(p, P, W, step):
+    par = p[PAR]
+    s = _BN_BWD
+    n, c, sp = p[s.n], p[s.c], p[s.s]
+    batchnorm_backward(_v3(W, p[s.x], n, c, sp), _v3(W, p[s.dy], n, c, sp),
+                            _v1(P, p[s.gamma_p], c), _v1(W, p[s.mean], c),
+                            _v1(W, p[s.invstd], c), _v3(W, p[s.dx], n, c, sp),
+                            _v1(P, p[s.dgamma_p], c), _v1(P, p[s.dbeta_p], c),
+                            p[s.training], p[s.acc], par)

@@ -10,7 +10,11 @@ T is float32 when training and float64 in gradient checks; the same kernel serve
 import numpy as np
 from numba import njit, prange
 
+from ..opcodes import BACKEND_SLOT as PAR
+from ..opcodes import Op, slots
 from .config import JIT, JIT_PARALLEL
+from .executor import handles
+from .views import _v2, _v4
 from .fill import zero2d
 
 F = np.float32
@@ -328,3 +332,83 @@ def global_avgpool2d_backward(dy, dx, acc, par):
         for k in range(planes):
             b, c = k // channels, k % channels
             _fill_plane(dx[b, c], dy[b, c] / count, acc)
+
+
+# ---------------------------------------------------------------------------------------------
+# The executor's handlers (see executor.py): an instruction row -> the kernel on views of the
+# two arenas, its fields read by name.
+
+def _image_work(f):
+    return f["batch"] * f["channels"] * f["height"] * f["width"]
+
+
+_MAXPOOL_FWD = slots(Op.MAXPOOL_FWD)
+_AVGPOOL_FWD = slots(Op.AVGPOOL_FWD)
+_MAXPOOL_BWD = slots(Op.MAXPOOL_BWD)
+_AVGPOOL_BWD = slots(Op.AVGPOOL_BWD)
+_GAP_FWD = slots(Op.GAP_FWD)
+_GAP_BWD = slots(Op.GAP_BWD)
+
+
+@handles(Op.MAXPOOL_FWD, work=_image_work)
+@njit(**JIT)
+def run_maxpool2d_forward(p, P, W, step):
+    par = p[PAR]
+    s = _MAXPOOL_FWD
+    b, c, h, w, oh, ow = (p[s.batch], p[s.channels], p[s.height], p[s.width],
+                          p[s.out_h], p[s.out_w])
+    x, y = _v4(W, p[s.x], b, c, h, w), _v4(W, p[s.y], b, c, oh, ow)
+    maxpool2d_forward(x, y, p[s.ph], p[s.pw], p[s.sh], p[s.sw], par)
+
+
+@handles(Op.AVGPOOL_FWD, work=_image_work)
+@njit(**JIT)
+def run_avgpool2d_forward(p, P, W, step):
+    par = p[PAR]
+    s = _AVGPOOL_FWD
+    b, c, h, w, oh, ow = (p[s.batch], p[s.channels], p[s.height], p[s.width],
+                          p[s.out_h], p[s.out_w])
+    x, y = _v4(W, p[s.x], b, c, h, w), _v4(W, p[s.y], b, c, oh, ow)
+    avgpool2d_forward(x, y, p[s.ph], p[s.pw], p[s.sh], p[s.sw], par)
+
+
+@handles(Op.MAXPOOL_BWD, work=_image_work)
+@njit(**JIT)
+def run_maxpool2d_backward(p, P, W, step):
+    par = p[PAR]
+    s = _MAXPOOL_BWD
+    b, c, h, w, oh, ow = (p[s.batch], p[s.channels], p[s.height], p[s.width],
+                          p[s.out_h], p[s.out_w])
+    maxpool2d_backward(_v4(W, p[s.x], b, c, h, w), _v4(W, p[s.y], b, c, oh, ow),
+                            _v4(W, p[s.dy], b, c, oh, ow), _v4(W, p[s.dx], b, c, h, w),
+                            p[s.ph], p[s.pw], p[s.sh], p[s.sw], p[s.acc], par)
+
+
+@handles(Op.AVGPOOL_BWD, work=_image_work)
+@njit(**JIT)
+def run_avgpool2d_backward(p, P, W, step):
+    par = p[PAR]
+    s = _AVGPOOL_BWD
+    b, c, h, w, oh, ow = (p[s.batch], p[s.channels], p[s.height], p[s.width],
+                          p[s.out_h], p[s.out_w])
+    avgpool2d_backward(_v4(W, p[s.dy], b, c, oh, ow), _v4(W, p[s.dx], b, c, h, w),
+                            p[s.ph], p[s.pw], p[s.sh], p[s.sw], p[s.acc], par)
+
+
+@handles(Op.GAP_FWD, work=_image_work)
+@njit(**JIT)
+def run_global_avgpool2d_forward(p, P, W, step):
+    par = p[PAR]
+    s = _GAP_FWD
+    b, c, h, w = p[s.batch], p[s.channels], p[s.height], p[s.width]
+    global_avgpool2d_forward(_v4(W, p[s.x], b, c, h, w), _v2(W, p[s.y], b, c), par)
+
+
+@handles(Op.GAP_BWD, work=_image_work)
+@njit(**JIT)
+def run_global_avgpool2d_backward(p, P, W, step):
+    par = p[PAR]
+    s = _GAP_BWD
+    b, c, h, w = p[s.batch], p[s.channels], p[s.height], p[s.width]
+    global_avgpool2d_backward(_v2(W, p[s.dy], b, c), _v4(W, p[s.dx], b, c, h, w),
+                                   p[s.acc], par)

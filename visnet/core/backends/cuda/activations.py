@@ -120,7 +120,7 @@ def backward(z, y, dy, dz, code: int, acc: int) -> None:
 
 
 @handles(Op.ACT_FWD)
-def act_forward(row, P, W, step):
+def run_activation_forward(row, P, W, step):
     """An Activation layer: y = act(z)."""
     f = fields(row, Op.ACT_FWD)
     if f["code"] == LINEAR and f["z"] == f["y"]:
@@ -130,7 +130,7 @@ def act_forward(row, P, W, step):
 
 
 @handles(Op.ACT_BWD)
-def act_backward(row, P, W, step):
+def run_activation_backward(row, P, W, step):
     """An Activation layer's input gradient."""
     f = fields(row, Op.ACT_BWD)
     shape = (f["outer"], f["n"], f["inner"])

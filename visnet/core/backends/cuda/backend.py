@@ -85,14 +85,16 @@ class CudaBackend(Backend):
             gather_rows(source, self._rows.on_device(rows), row_size, arena, offset)
 
     def prepare(self, program: np.ndarray):
-        missing = sorted({int(op) for op in program[:, 0]} - set(self._handlers))
+        from ..opcodes import OP_SLOT, Op
+
+        missing = sorted({int(op) for op in program[:, OP_SLOT]} - set(self._handlers))
         if missing:
             from ...errors import CompileError
-            from ..opcodes import Op
 
             raise CompileError("the cuda backend cannot run "
                                + ", ".join(Op(m).name for m in missing) + " yet")
-        return [(self._handlers[int(row[0])], tuple(int(v) for v in row)) for row in program]
+        return [(self._handlers[int(row[OP_SLOT])], tuple(int(v) for v in row))
+                for row in program]
 
     def run(self, program, params, work, step: int) -> None:
         for handler, row in program:

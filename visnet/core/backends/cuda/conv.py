@@ -108,7 +108,7 @@ def _col2im(cols, dx, kh, kw, sh, sw, pad_top, pad_left, out_h, out_w, acc):
 
 
 @handles(Op.CONV_FWD)
-def conv_forward(row, P, W, step):
+def run_conv2d_forward(row, P, W, step):
     """z = conv2d(x, w) (+ b): cols = im2col(x), out_t = w2 @ cols with w2 = w as
     [filters, channels*kh*kw], then z[b, f] = out_t[f, sample b's positions] (+ b[f])."""
     g = fields(row, Op.CONV_FWD)
@@ -128,7 +128,7 @@ def conv_forward(row, P, W, step):
 
 
 @handles(Op.CONV_BWD)
-def conv_backward(row, P, W, step):
+def run_conv2d_backward(row, P, W, step):
     """Gradients of the convolution for the upstream gradient dz: dz_t = dz as
     [filters, positions], db = its row sums (overwritten, when has_bias), dw = dz_t @ cols^T
     (overwritten); when need_dx, cols = w2^T @ dz_t and dx (=, or += when acc) col2im(cols).

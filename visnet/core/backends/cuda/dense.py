@@ -23,7 +23,7 @@ def _add_bias(z, b):
 
 
 @handles(Op.DENSE_FWD)
-def dense_forward(row, P, W, step):
+def run_dense_forward(row, P, W, step):
     """z = x @ w + b; y = act(z) (y is z itself when the activation is linear)."""
     f = fields(row, Op.DENSE_FWD)
     rows, n_in, n_out = f["rows"], f["n_in"], f["n_out"]
@@ -37,7 +37,7 @@ def dense_forward(row, P, W, step):
 
 
 @handles(Op.DENSE_BWD)
-def dense_backward(row, P, W, step):
+def run_dense_backward(row, P, W, step):
     """dw = x^T g and db = column sums of g (overwritten), dx (=, or += when acc) g w^T, with g
     the gradient of the pre-activation."""
     f = fields(row, Op.DENSE_BWD)

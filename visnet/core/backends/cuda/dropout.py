@@ -45,7 +45,7 @@ def _backward(dy, mask, dx, training, acc):
 
 
 @handles(Op.DROPOUT_FWD)
-def dropout_forward(row, P, W, step):
+def run_dropout_forward(row, P, W, step):
     """Training: y = x * mask (0, or 1/(1 - rate)); inference: y = x."""
     f = fields(row, Op.DROPOUT_FWD)
     n = f["n"]
@@ -55,7 +55,7 @@ def dropout_forward(row, P, W, step):
 
 
 @handles(Op.DROPOUT_BWD)
-def dropout_backward(row, P, W, step):
+def run_dropout_backward(row, P, W, step):
     """dx (=, or += when acc) dy * mask (dy when not training)."""
     f = fields(row, Op.DROPOUT_BWD)
     n = f["n"]

@@ -8,7 +8,7 @@ import math
 
 from numba import cuda, float32
 
-from ..opcodes import Op
+from ..opcodes import STATS_SIZE, Op
 from .config import THREADS
 from .ops import fields, handles, view
 from .reduce import block_sum
@@ -100,29 +100,30 @@ def _mean_squared_error(pred, targets, dpred, stats, acc):
 
 
 @handles(Op.LOSS_CE)
-def cross_entropy(row, P, W, step):
+def run_cross_entropy(row, P, W, step):
     """Softmax cross-entropy on logits [rows, classes] against class indices [rows]."""
     f = fields(row, Op.LOSS_CE)
     rows, classes = f["rows"], f["classes"]
     _cross_entropy[1, THREADS](view(W, f["logits"], rows, classes), view(W, f["targets"], rows),
-                               view(W, f["dlogits"], rows, classes), view(P, f["stats_p"], 4),
-                               f["acc"])
+                               view(W, f["dlogits"], rows, classes),
+                               view(P, f["stats_p"], STATS_SIZE), f["acc"])
 
 
 @handles(Op.LOSS_BCE)
-def binary_cross_entropy(row, P, W, step):
+def run_binary_cross_entropy(row, P, W, step):
     """Sigmoid binary cross-entropy on logits [n] against targets in [0, 1]."""
     f = fields(row, Op.LOSS_BCE)
     n = f["n"]
     _binary_cross_entropy[1, THREADS](view(W, f["logits"], n), view(W, f["targets"], n),
-                                      view(W, f["dlogits"], n), view(P, f["stats_p"], 4),
-                                      f["acc"])
+                                      view(W, f["dlogits"], n),
+                                      view(P, f["stats_p"], STATS_SIZE), f["acc"])
 
 
 @handles(Op.LOSS_MSE)
-def mean_squared_error(row, P, W, step):
+def run_mean_squared_error(row, P, W, step):
     """Mean of (pred - targets)^2 over every value."""
     f = fields(row, Op.LOSS_MSE)
     n = f["n"]
     _mean_squared_error[1, THREADS](view(W, f["pred"], n), view(W, f["targets"], n),
-                                    view(W, f["dpred"], n), view(P, f["stats_p"], 4), f["acc"])
+                                    view(W, f["dpred"], n), view(P, f["stats_p"], STATS_SIZE),
+                                    f["acc"])

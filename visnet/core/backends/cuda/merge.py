@@ -40,7 +40,7 @@ def _concat_backward(dy, dx, offset, acc):
 
 
 @handles(Op.COPY)
-def copy(row, P, W, step):
+def run_copy(row, P, W, step):
     """dst = src, or dst += src when acc."""
     f = fields(row, Op.COPY)
     n = f["n"]
@@ -48,7 +48,7 @@ def copy(row, P, W, step):
 
 
 @handles(Op.ADD2)
-def add2(row, P, W, step):
+def run_add2(row, P, W, step):
     """y = a + b."""
     f = fields(row, Op.ADD2)
     n = f["n"]
@@ -56,7 +56,7 @@ def add2(row, P, W, step):
 
 
 @handles(Op.CONCAT_FWD)
-def concat_forward(row, P, W, step):
+def run_concat_forward(row, P, W, step):
     """Place x [rows, width] at columns offset.. of y [rows, total]."""
     f = fields(row, Op.CONCAT_FWD)
     rows, width, total = f["rows"], f["width"], f["total"]
@@ -65,7 +65,7 @@ def concat_forward(row, P, W, step):
 
 
 @handles(Op.CONCAT_BWD)
-def concat_backward(row, P, W, step):
+def run_concat_backward(row, P, W, step):
     """dx (=, or += when acc) the columns offset.. of dy."""
     f = fields(row, Op.CONCAT_BWD)
     rows, width, total = f["rows"], f["width"], f["total"]

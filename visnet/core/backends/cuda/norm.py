@@ -73,7 +73,7 @@ def _bn_apply(x, y, gamma, beta, mean, invstd):
 
 
 @handles(Op.BN_FWD)
-def batchnorm_forward(row, P, W, step):
+def run_batchnorm_forward(row, P, W, step):
     """y = gamma*(x - mean)*invstd + beta per channel; mean and invstd (workspaces kept for the
     backward) are the batch statistics when training (which also update the running ones), the
     running statistics otherwise."""
@@ -132,7 +132,7 @@ def _bn_grad_input(x, dy, gamma, mean, invstd, dgamma, dbeta, dx, training, acc)
 
 
 @handles(Op.BN_BWD)
-def batchnorm_backward(row, P, W, step):
+def run_batchnorm_backward(row, P, W, step):
     """dbeta = sum of dy and dgamma = sum of dy*xhat per channel (overwritten); dx (=, or +=
     when acc) the input gradient, through the batch statistics when training, treating the
     statistics as constants otherwise."""

@@ -161,7 +161,7 @@ def _planes(W, f, inp, out):
 
 
 @handles(Op.MAXPOOL_FWD)
-def maxpool_forward(row, P, W, step):
+def run_maxpool2d_forward(row, P, W, step):
     """y = the maximum of each pool window of x (NaN when the window holds a NaN)."""
     f = fields(row, Op.MAXPOOL_FWD)
     x, y = _planes(W, f, "x", "y")
@@ -169,7 +169,7 @@ def maxpool_forward(row, P, W, step):
 
 
 @handles(Op.MAXPOOL_BWD)
-def maxpool_backward(row, P, W, step):
+def run_maxpool2d_backward(row, P, W, step):
     """dx (=, or += when acc) the sum of dy over the windows whose first maximum (row-major) is
     that input position; positions no window covers get 0 (or stay as they are with acc)."""
     f = fields(row, Op.MAXPOOL_BWD)
@@ -179,7 +179,7 @@ def maxpool_backward(row, P, W, step):
 
 
 @handles(Op.AVGPOOL_FWD)
-def avgpool_forward(row, P, W, step):
+def run_avgpool2d_forward(row, P, W, step):
     """y = the mean of each pool window of x."""
     f = fields(row, Op.AVGPOOL_FWD)
     x, y = _planes(W, f, "x", "y")
@@ -187,7 +187,7 @@ def avgpool_forward(row, P, W, step):
 
 
 @handles(Op.AVGPOOL_BWD)
-def avgpool_backward(row, P, W, step):
+def run_avgpool2d_backward(row, P, W, step):
     """dx (=, or += when acc) the sum over the windows containing each position of dy/(ph*pw)."""
     f = fields(row, Op.AVGPOOL_BWD)
     dx, dy = _planes(W, f, "dx", "dy")
@@ -195,7 +195,7 @@ def avgpool_backward(row, P, W, step):
 
 
 @handles(Op.GAP_FWD)
-def gap_forward(row, P, W, step):
+def run_global_avgpool2d_forward(row, P, W, step):
     """y[b, c] = the mean of the plane x[b, c]."""
     f = fields(row, Op.GAP_FWD)
     b, c = f["batch"], f["channels"]
@@ -205,7 +205,7 @@ def gap_forward(row, P, W, step):
 
 
 @handles(Op.GAP_BWD)
-def gap_backward(row, P, W, step):
+def run_global_avgpool2d_backward(row, P, W, step):
     """dx[b, c, :, :] (=, or += when acc) dy[b, c] / (height*width)."""
     f = fields(row, Op.GAP_BWD)
     b, c = f["batch"], f["channels"]

@@ -150,7 +150,7 @@ def _rnn_cell_backward(z, h, dh, dy, t_dy, add_dy, act):
 
 
 @handles(Op.RNN_FWD)
-def rnn_forward(row, P, W, step):
+def run_simple_rnn_forward(row, P, W, step):
     """SimpleRNN forward: h_t = act(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias), h_0 = 0;
     y = every h_t (return_sequences) or the last. Keeps x_tm, z and h for the backward."""
     f = fields(row, Op.RNN_FWD)
@@ -172,7 +172,7 @@ def rnn_forward(row, P, W, step):
 
 
 @handles(Op.RNN_BWD)
-def rnn_backward(row, P, W, step):
+def run_simple_rnn_backward(row, P, W, step):
     """SimpleRNN backward through time: z becomes the pre-activation gradients; dkernel,
     drecurrent and dbias are overwritten; dx is written (acc 0) or added to (acc 1) when
     need_dx, x_tm then holding the time-major input gradient."""
@@ -248,7 +248,7 @@ def _lstm_cell_backward(a, c_prev, c, dh, dy, t_dy, add_dy, dc):
 
 
 @handles(Op.LSTM_FWD)
-def lstm_forward(row, P, W, step):
+def run_lstm_forward(row, P, W, step):
     """LSTM forward (gates i, f, c, o): c_t = f * c_{t-1} + i * c~, h_t = o * tanh(c_t),
     h_0 = c_0 = 0; y = every h_t (return_sequences) or the last. Keeps x_tm, the gate
     activations, c and h for the backward; rec is one step's recurrent product."""
@@ -272,7 +272,7 @@ def lstm_forward(row, P, W, step):
 
 
 @handles(Op.LSTM_BWD)
-def lstm_backward(row, P, W, step):
+def run_lstm_backward(row, P, W, step):
     """LSTM backward through time: gates becomes the gate pre-activation gradients; dkernel,
     drecurrent and dbias are overwritten; dx is written (acc 0) or added to (acc 1) when
     need_dx, x_tm then holding the time-major input gradient."""
@@ -355,7 +355,7 @@ def _gru_cell_backward(a, rh, h_prev, dh, dh_rec, dy, t_dy, add_dy, da_rec):
 
 
 @handles(Op.GRU_FWD)
-def gru_forward(row, P, W, step):
+def run_gru_forward(row, P, W, step):
     """GRU forward (gates z, r, h; reset after the recurrent product): z = sigmoid(xz + rz),
     r = sigmoid(xr + rr), hh = tanh(xh + r * rh), h_t = z * h_{t-1} + (1 - z) * hh with
     x* = x_t @ kernel + bias[0], r* = h_{t-1} @ recurrent_kernel + bias[1], h_0 = 0. Keeps x_tm,
@@ -379,7 +379,7 @@ def gru_forward(row, P, W, step):
 
 
 @handles(Op.GRU_BWD)
-def gru_backward(row, P, W, step):
+def run_gru_backward(row, P, W, step):
     """GRU backward through time: gates becomes the input-side pre-activation gradients, da_rec
     the recurrent-side ones; dkernel, drecurrent and both bias rows (column sums of gates and of
     da_rec) are overwritten; dx is written (acc 0) or added to (acc 1) when need_dx, x_tm then

@@ -10,7 +10,7 @@ import math
 
 from numba import cuda, float32
 
-from ..opcodes import Op
+from ..opcodes import HYPER_SIZE, Op
 from .config import THREADS
 from .ops import fields, grid, handles, view
 from .reduce import block_sum
@@ -87,36 +87,36 @@ def _clip(g, max_norm, stats):
 
 
 @handles(Op.SGD)
-def sgd(row, P, W, step):
+def run_sgd(row, P, W, step):
     """SGD with momentum, Nesterov and weight decay."""
     f = fields(row, Op.SGD)
     n = f["n"]
     _sgd[grid(n)](view(P, f["w_p"], n), view(P, f["g_p"], n), view(P, f["s1_p"], n),
-                  view(P, f["hyper_p"], 8))
+                  view(P, f["hyper_p"], HYPER_SIZE))
 
 
 @handles(Op.ADAM)
-def adam(row, P, W, step):
+def run_adam(row, P, W, step):
     """Adam, or AdamW (decoupled weight decay)."""
     f = fields(row, Op.ADAM)
     n = f["n"]
-    h = view(P, f["hyper_p"], 8)
+    h = view(P, f["hyper_p"], HYPER_SIZE)
     _adam[grid(n)](view(P, f["w_p"], n), view(P, f["g_p"], n), view(P, f["s1_p"], n),
                    view(P, f["s2_p"], n), h)
     _count_step[1, 1](h)
 
 
 @handles(Op.RMSPROP)
-def rmsprop(row, P, W, step):
+def run_rmsprop(row, P, W, step):
     """RMSprop with optional momentum and weight decay."""
     f = fields(row, Op.RMSPROP)
     n = f["n"]
     _rmsprop[grid(n)](view(P, f["w_p"], n), view(P, f["g_p"], n), view(P, f["s1_p"], n),
-                      view(P, f["s2_p"], n), view(P, f["hyper_p"], 8))
+                      view(P, f["s2_p"], n), view(P, f["hyper_p"], HYPER_SIZE))
 
 
 @handles(Op.CLIP)
-def clip(row, P, W, step):
+def run_clip(row, P, W, step):
     """Scale the gradients so that their global 2-norm is at most the limit; the norm before
     clipping goes to stats[0]."""
     f = fields(row, Op.CLIP)

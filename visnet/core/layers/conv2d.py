@@ -1,0 +1,119 @@
+"""Conv2D(filters, kernel_size, strides, padding, activation, use_bias): a 2-D convolution over
+(channels, height, width) images, lowered to im2col and one product; the activation is a pass
+of its own after it."""
+
+from ..backends.opcodes import Op, encode
+from ..errors import LayerShapeError
+from ..params import ParamSpec, pair
+from . import activation
+from .base import (USE_BIAS, LayerType, WeightSpec, activation_param, fmt_shape, image_or_hint,
+                   join_text, size_text)
+from .lowering import Instructions, LayerContext, Lowering, Region
+
+
+def geometry(height, width, kh, kw, sh, sw, padding):
+    """Output size and leading padding of a convolution, as Keras computes them.
+
+    Returns ``(out_h, out_w, pad_top, pad_left)`` for ``padding`` 'valid' or 'same'.
+    """
+    if padding == "valid":
+        return (height - kh) // sh + 1, (width - kw) // sw + 1, 0, 0
+    if padding != "same":
+        raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
+    out_h, out_w = -(-height // sh), -(-width // sw)
+    pad_h = max((out_h - 1) * sh + kh - height, 0)
+    pad_w = max((out_w - 1) * sw + kw - width, 0)
+    return out_h, out_w, pad_h // 2, pad_w // 2
+
+
+def _shape(p, inputs):
+    c, h, w = image_or_hint(inputs[0])
+    kh, kw = pair(p["kernel_size"])
+    sh, sw = pair(p["strides"])
+    if p["padding"] == "same":
+        return (p["filters"], -(-h // sh), -(-w // sw))
+    if h < kh or w < kw:
+        raise LayerShapeError(
+            f"with kernel {kh}x{kw} and 'valid' padding needs an image of at least {kh}x{kw} "
+            f"but gets {h}x{w} {fmt_shape(inputs[0])}: use padding 'same' or a smaller kernel_size")
+    return (p["filters"], (h - kh) // sh + 1, (w - kw) // sw + 1)
+
+
+def _kernel(p, x):
+    return (p["filters"], x[0], *pair(p["kernel_size"]))
+
+
+def _filters(p, x):
+    return (p["filters"],)
+
+
+def _fields(ctx: LayerContext) -> dict[str, int]:
+    p = ctx.params
+    ch, h, w = ctx.input_shapes[0]
+    kh, kw = pair(p["kernel_size"])
+    sh, sw = pair(p["strides"])
+    oh, ow, top, left = geometry(h, w, kh, kw, sh, sw, p["padding"])
+    return dict(batch=ctx.batch, channels=ch, height=h, width=w, filters=p["filters"], kh=kh,
+                kw=kw, sh=sh, sw=sw, pad_top=top, pad_left=left, out_h=oh, out_w=ow,
+                has_bias=int(p["use_bias"]))
+
+
+def _buffers(ctx: LayerContext) -> dict[str, Region]:
+    linear = ctx.params["activation"] == "linear"
+    buf = {"z": ctx.out if linear else ctx.take(ctx.batch, *ctx.shape)}
+    if ctx.has_grad():
+        buf["dz"] = ctx.dy if linear or ctx.fused else ctx.take(ctx.batch, *ctx.shape)
+    ch = ctx.input_shapes[0][0]
+    f, oh, ow = ctx.shape
+    kh, kw = pair(ctx.params["kernel_size"])
+    buf["cols"] = ctx.take(ch * kh * kw, ctx.batch * oh * ow)  # kept from forward to backward
+    buf["out_t"] = ctx.take(f, ctx.batch * oh * ow)
+    return buf
+
+
+def _forward(ctx: LayerContext) -> Instructions:
+    f = _fields(ctx)
+    ops = [encode(Op.CONV_FWD, x=ctx.inputs[0].offset, w_p=ctx.weight("kernel"),
+                  b_p=ctx.weight("bias") if f["has_bias"] else 0, cols=ctx.buf["cols"].offset,
+                  out_t=ctx.buf["out_t"].offset, z=ctx.buf["z"].offset, **f)]
+    if ctx.params["activation"] != "linear":
+        ops += activation.forward_pass(ctx, ctx.buf["z"], ctx.out, ctx.params["activation"])
+    return ops
+
+
+def _backward(ctx: LayerContext) -> Instructions:
+    ops = []
+    if ctx.params["activation"] != "linear":
+        ops += activation.backward_pass(ctx, ctx.buf["z"], ctx.buf["dz"],
+                                        ctx.params["activation"], acc=0)
+    f = _fields(ctx)
+    need_dx = int(ctx.wants_dx[0])
+    dx = ctx.dx(0)
+    ops.append(encode(Op.CONV_BWD, x=ctx.inputs[0].offset, w_p=ctx.weight("kernel"),
+                      dz=ctx.buf["dz"].offset, cols=ctx.buf["cols"].offset,
+                      dz_t=ctx.buf["out_t"].offset, dx=dx.offset, dw_p=ctx.grad("kernel"),
+                      db_p=ctx.grad("bias") if f["has_bias"] else 0, need_dx=need_dx,
+                      acc=ctx.acc(dx) if need_dx else 0, **f))
+    return ops
+
+
+def _card(p):
+    strides = "" if pair(p["strides"]) == (1, 1) else f"stride {size_text(p['strides'])}"
+    return [f"{p['filters']} filters {size_text(p['kernel_size'])} {p['padding']}",
+            join_text(strides, p["activation"], "" if p["use_bias"] else "no bias")]
+
+
+CONV2D = LayerType(
+    "Conv2D", "Convolution", "2-D convolution over (channels, height, width) images.",
+    (ParamSpec("filters", "int", 8, "number of output channels", low=1, high=4096),
+     ParamSpec("kernel_size", "size2", 3, "kernel height and width", low=1, high=31),
+     ParamSpec("strides", "size2", 1, "step between kernel positions", low=1, high=16),
+     ParamSpec("padding", "choice", "valid",
+               "'valid': no padding; 'same': pad so output size is input size / strides",
+               choices=("valid", "same")),
+     activation_param(), USE_BIAS),
+    _shape, example=({"filters": 4, "kernel_size": 3}, ((2, 7, 6),)),
+    weights=(WeightSpec("kernel", _kernel, "glorot_uniform"),
+             WeightSpec("bias", _filters, "zeros", when="use_bias")),
+    key_params=("filters", "kernel_size", "strides", "padding", "activation"), card=_card,
+    lowering=Lowering(buffers=_buffers, forward=_forward, backward=_backward))
