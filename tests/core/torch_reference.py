@@ -144,6 +144,33 @@ def _reshape(ins, W, p, training):
     return ins[0].reshape(ins[0].shape[0], *p["target_shape"])
 
 
+@reference("Conv1D")
+def _conv1d(ins, W, p, training):
+    x = ins[0].transpose(1, 2)  # (batch, features, time), as PyTorch convolves
+    k, s = p["kernel_size"], p["strides"]
+    if p["padding"] == "same":
+        x = F.pad(x, _same_pad(x.shape[2], k, s))
+    w = W("kernel").permute(2, 1, 0)  # Keras' (kernel, in, filters) -> (filters, in, kernel)
+    y = F.conv1d(x, w, W("bias") if p["use_bias"] else None, stride=s)
+    return activation(y.transpose(1, 2), p["activation"])
+
+
+def _pool1d(pool):
+    def run(ins, W, p, training):
+        stride = p["strides"] if p["strides"] is not None else p["pool_size"]
+        return pool(ins[0].transpose(1, 2), p["pool_size"], stride).transpose(1, 2)
+    return run
+
+
+REFERENCES["MaxPool1D"] = _pool1d(F.max_pool1d)
+REFERENCES["AvgPool1D"] = _pool1d(F.avg_pool1d)
+
+
+@reference("GlobalAvgPool1D")
+def _global_avg_pool1d(ins, W, p, training):
+    return ins[0].mean(dim=1)
+
+
 @reference("Dropout")
 def _dropout(ins, W, p, training):
     assert not training or p["rate"] == 0, "the reference knows dropout only at inference"

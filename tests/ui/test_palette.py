@@ -35,7 +35,8 @@ def test_search_matches_name_category_and_description_and_hides_empty_categories
     assert not palette.category_item("Convolution").isHidden()
 
     palette.search.setText("POOL")  # case does not matter; the category name matches too
-    assert set(palette.visible_layers()) == {"MaxPool2D", "AvgPool2D", "GlobalAvgPool2D"}
+    assert set(palette.visible_layers()) == {"MaxPool2D", "AvgPool2D", "GlobalAvgPool2D",
+                                             "MaxPool1D", "AvgPool1D", "GlobalAvgPool1D"}
 
     palette.search.setText("residual")  # only Add's description says it
     assert palette.visible_layers() == ["Add"]

@@ -14,6 +14,29 @@ def _value(v) -> str:
     return json.dumps(v)
 
 
+INITIALIZERS_SECTION = [
+    "## Initial weights",
+    "",
+    "Layers with a kernel or a bias take `kernel_initializer` and `bias_initializer`: Keras' "
+    "initialisers by their Keras names (glorot_uniform, glorot_normal, he_uniform, he_normal, "
+    "lecun_normal, random_normal, zeros, ones; the normal ones truncated at two standard "
+    "deviations, as Keras draws them) or `torch`, PyTorch's default for nn.Linear, nn.Conv2d "
+    "and the recurrent layers: uniform within 1/sqrt(fan_in), where fan_in is the layer's "
+    "(in_features; in_channels x kernel height x kernel width; a recurrent layer's units).",
+    "",
+    "Dense and Conv2D start with glorot_uniform kernels, as Keras, and `torch` biases, as "
+    "PyTorch. The reason is measured: a TensorFlow-Playground-style network (Dense 2-32-32-2, "
+    "tanh, Adam 0.01, batch 32, 150 epochs, a 600-point two-arm spiral) reaches 69% training "
+    "accuracy from Keras' zero biases for every seed, and 100% from PyTorch's initial weights, "
+    "or from glorot kernels with PyTorch's uniform biases: the biases decide it, so a network "
+    "drawn on the built-in 2-D sets learns at least as well as in PyTorch. Set "
+    "`bias_initializer` to `zeros` for Keras' behaviour. Recurrent layers keep Keras' start "
+    "(zero biases, an LSTM's forget-gate bias at one: `unit_forget`; orthogonal recurrent "
+    "kernels), which trains them well; their kernel and bias initialisers can be chosen too.",
+    "",
+]
+
+
 def render() -> str:
     out = [
         "# Layer reference",
@@ -55,9 +78,11 @@ def render() -> str:
                 for w in t.weights:
                     shape = fmt_shape(shapes[w.name]) if w.name in shapes else "—"
                     cond = f" (when `{w.when}`)" if w.when else ""
-                    out.append(f"| `{w.name}`{cond} | {shape} | {w.init} | "
+                    init = f"`{w.init_param}` ({w.init})" if w.init_param else w.init
+                    out.append(f"| `{w.name}`{cond} | {shape} | {init} | "
                                f"{'yes' if w.trainable else 'no'} |")
                 out.append("")
+    out += INITIALIZERS_SECTION
     return "\n".join(out).rstrip() + "\n"
 
 

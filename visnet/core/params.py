@@ -20,8 +20,9 @@ class ParamSpec:
     kind:
         "int", "float", "bool", "choice" (one of ``choices``), "shape" (a list of positive
         integers, ``min_len`` to ``max_len`` long, where ``allow_infer`` admits one -1),
-        "size2" (an integer or a pair of integers, as Keras' kernel_size; ``nullable`` admits
-        None), "axis" (a non-zero integer axis counted with the batch axis, as in Keras).
+        "size2" (an integer or a pair of integers, as Keras' kernel_size), "axis" (a non-zero
+        integer axis counted with the batch axis, as in Keras).
+        ``nullable`` admits None for an int or a size2 (Keras' strides=None).
     low, high:
         The allowed range for numbers; ``low_open``/``high_open`` exclude the bound itself.
     """
@@ -61,7 +62,7 @@ class ParamSpec:
         if self.kind == "axis":
             return "a non-zero integer axis (counted with the batch axis, -1 is the last)"
         noun = "an integer" if self.kind == "int" else "a number"
-        return f"{noun} {self._interval()}".rstrip()
+        return f"{noun} {self._interval()}".rstrip() + (", or null" if self.nullable else "")
 
     def _interval(self) -> str:
         if self.low is None and self.high is None:
@@ -84,6 +85,8 @@ class ParamSpec:
                 raise bad
             return value
         if self.kind == "int":
+            if value is None and self.nullable:
+                return None
             if not _is_int(value) or not self._in_range(value):
                 raise bad
             return int(value)

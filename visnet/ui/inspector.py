@@ -66,7 +66,11 @@ def _int_list(text: str) -> list[int] | None:
 
 
 def parse_text(spec: ParamSpec, text: str) -> Any:
-    """The value a user means by ``text`` for a text-edited kind (float, shape, size2)."""
+    """The value a user means by ``text`` for a text-edited kind (float, shape, size2, and an
+    int that may be null)."""
+    if spec.kind == "int":  # a nullable int: empty means None
+        t = text.strip()
+        return None if not t else (int(t) if t.lstrip("-").isdigit() else text)
     if spec.kind == "float":
         t = text.strip()
         if "," in t and "." not in t:
@@ -210,7 +214,7 @@ class _TextEditor(_Editor):
         line = QLineEdit()
         if spec.kind == "shape":
             line.setPlaceholderText("e.g. 1, 28, 28")
-        elif spec.kind == "size2":
+        elif spec.kind in ("size2", "int"):
             line.setPlaceholderText("none" if spec.nullable else "e.g. 3 or 3, 3")
         line.editingFinished.connect(self._on_finished)
         self.widget = line
@@ -282,6 +286,11 @@ EDITORS: dict[str, type[_Editor]] = {
     "int": _IntEditor, "axis": _IntEditor, "float": _TextEditor, "shape": _TextEditor,
     "size2": _TextEditor, "bool": _BoolEditor, "choice": _ChoiceEditor,
 }
+
+
+def editor_for(spec: ParamSpec) -> type[_Editor]:
+    """The editor of a param: a spin box for an int, free text for one that may be null."""
+    return _TextEditor if spec.kind == "int" and spec.nullable else EDITORS[spec.kind]
 
 
 def tooltip_for(spec: ParamSpec) -> str:
@@ -446,7 +455,7 @@ class InspectorDock(QDockWidget):
         if not node.layer.params:
             form.addRow(QLabel("This layer has no parameters."))
         for spec in node.layer.params:
-            editor = EDITORS[spec.kind](spec, self._commit)
+            editor = editor_for(spec)(spec, self._commit)
             label = QLabel(spec.name)
             tip = tooltip_for(spec)
             label.setToolTip(tip)

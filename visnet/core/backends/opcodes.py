@@ -65,6 +65,8 @@ class Op(IntEnum):
     RMSPROP = 33
     LAYER_NORM_FWD = 34
     LAYER_NORM_BWD = 35
+    WINDOWS1D_FWD = 36
+    WINDOWS1D_BWD = 37
 
 
 FIELDS: dict[Op, tuple[str, ...]] = {
@@ -112,6 +114,12 @@ FIELDS[Op.LAYER_NORM_FWD] = ("x", "y", "gamma_p", "beta_p", "mean", "invstd", "r
                              "eps_p")
 FIELDS[Op.LAYER_NORM_BWD] = ("x", "dy", "gamma_p", "mean", "invstd", "dx", "dgamma_p",
                              "dbeta_p", "rows", "n", "need_dx", "acc")
+
+# The windows of a 1-D convolution over (batch, steps, features), one row of cols per output
+# step: cols[b * out_steps + o, k * features + f] = x[b, o * stride + k - pad_left, f].
+_WINDOWS = ("batch", "steps", "features", "kernel", "stride", "pad_left", "out_steps")
+FIELDS[Op.WINDOWS1D_FWD] = ("x", "cols", *_WINDOWS)
+FIELDS[Op.WINDOWS1D_BWD] = ("dcols", "dx", *_WINDOWS, "acc")
 
 # Recurrent layers: the workspaces are those of visnet.core.backends.cpu.recurrent, by name.
 _SIZES = ("batch", "steps", "features", "units")

@@ -22,21 +22,25 @@ import difflib
 from ..errors import GraphError
 from .activation import ACTIVATION
 from .add import ADD
+from .avg_pool1d import AVG_POOL1D
 from .avg_pool2d import AVG_POOL2D
 from .base import (ACTIVATIONS, CATEGORIES, ELEMENTWISE_ACTIVATIONS, LEAKY_RELU_SLOPE,
                    LOSS_KINDS, LayerType, Shape, WeightSpec, activation_code, fmt_shape, pair)
 from .batch_norm import BATCH_NORM
 from .concatenate import CONCATENATE, concat_axis
+from .conv1d import CONV1D
 from .conv2d import CONV2D
 from .dense import DENSE
 from .dropout import DROPOUT
 from .flatten import FLATTEN
+from .global_avg_pool1d import GLOBAL_AVG_POOL1D
 from .global_avg_pool2d import GLOBAL_AVG_POOL2D
 from .gru import GRU
 from .input import INPUT
 from .layer_norm import LAYER_NORM
 from .loss import LOSS
 from .lstm import LSTM
+from .max_pool1d import MAX_POOL1D
 from .max_pool2d import MAX_POOL2D
 from .reshape import RESHAPE
 from .simple_rnn import SIMPLE_RNN
@@ -48,8 +52,9 @@ __all__ = [
 ]
 
 LAYER_TYPES: tuple[LayerType, ...] = (
-    INPUT, DENSE, CONV2D, MAX_POOL2D, AVG_POOL2D, GLOBAL_AVG_POOL2D, FLATTEN, RESHAPE, DROPOUT,
-    BATCH_NORM, LAYER_NORM, ACTIVATION, SIMPLE_RNN, LSTM, GRU, ADD, CONCATENATE, LOSS,
+    INPUT, DENSE, CONV2D, CONV1D, MAX_POOL2D, AVG_POOL2D, GLOBAL_AVG_POOL2D, MAX_POOL1D,
+    AVG_POOL1D, GLOBAL_AVG_POOL1D, FLATTEN, RESHAPE, DROPOUT, BATCH_NORM, LAYER_NORM, ACTIVATION,
+    SIMPLE_RNN, LSTM, GRU, ADD, CONCATENATE, LOSS,
 )
 
 CATALOGUE: dict[str, LayerType] = {t.name: t for t in LAYER_TYPES}

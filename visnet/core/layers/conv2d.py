@@ -6,8 +6,8 @@ from ..backends.opcodes import Op, encode
 from ..errors import LayerShapeError
 from ..params import ParamSpec, pair
 from . import activation
-from .base import (USE_BIAS, LayerType, WeightSpec, activation_param, fmt_shape, image_or_hint,
-                   join_text, size_text)
+from .base import (BIAS_INITIALIZER, KERNEL_INITIALIZER, USE_BIAS, LayerType, activation_param,
+                   bias_spec, fmt_shape, image_or_hint, join_text, kernel_spec, size_text)
 from .lowering import Instructions, LayerContext, Lowering, Region
 
 
@@ -111,9 +111,8 @@ CONV2D = LayerType(
      ParamSpec("padding", "choice", "valid",
                "'valid': no padding; 'same': pad so output size is input size / strides",
                choices=("valid", "same")),
-     activation_param(), USE_BIAS),
+     activation_param(), USE_BIAS, KERNEL_INITIALIZER, BIAS_INITIALIZER),
     _shape, example=({"filters": 4, "kernel_size": 3}, ((2, 7, 6),)),
-    weights=(WeightSpec("kernel", _kernel, "glorot_uniform"),
-             WeightSpec("bias", _filters, "zeros", when="use_bias")),
+    weights=(kernel_spec(_kernel), bias_spec(_filters)),
     key_params=("filters", "kernel_size", "strides", "padding", "activation"), card=_card,
     lowering=Lowering(buffers=_buffers, forward=_forward, backward=_backward))

@@ -3,8 +3,8 @@ sequence. Its bias and activation run in the same kernel as the product."""
 
 from ..backends.opcodes import Op, encode
 from ..errors import LayerShapeError
-from .base import (USE_BIAS, UNITS, LayerType, WeightSpec, activation_code, activation_param,
-                   fmt_shape, units_shape)
+from .base import (BIAS_INITIALIZER, KERNEL_INITIALIZER, UNITS, USE_BIAS, LayerType, bias_spec,
+                   activation_code, activation_param, fmt_shape, kernel_spec, units_shape)
 from .lowering import Instructions, LayerContext, LossFusion, Lowering, Region
 
 
@@ -62,10 +62,9 @@ def _backward(ctx: LayerContext) -> Instructions:
 
 DENSE = LayerType(
     "Dense", "Core", "Fully connected layer; on a sequence it applies at every time step.",
-    (UNITS, activation_param(), USE_BIAS),
+    (UNITS, activation_param(), USE_BIAS, KERNEL_INITIALIZER, BIAS_INITIALIZER),
     _shape, example=({"units": 5}, ((7,),)),
-    weights=(WeightSpec("kernel", _kernel, "glorot_uniform"),
-             WeightSpec("bias", units_shape, "zeros", when="use_bias")),
+    weights=(kernel_spec(_kernel), bias_spec(units_shape)),
     key_params=("units", "activation"),
     card=lambda p: [f"units {p['units']} · {p['activation']}", "" if p["use_bias"] else "no bias"],
     lowering=Lowering(buffers=_buffers, forward=_forward, backward=_backward,

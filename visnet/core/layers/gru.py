@@ -23,7 +23,7 @@ def workspaces(batch, steps, features, units):
 GRU = LayerType(
     "GRU", "Recurrent", "Gated recurrent unit over (time, features), reset gate after the "
     "recurrent product (Keras' and PyTorch's default).",
-    (UNITS, recurrent.RETURN_SEQUENCES),
+    (UNITS, recurrent.RETURN_SEQUENCES, *recurrent.initializer_params()),
     recurrent.shape, example=({"units": 4}, ((5, 3),)),
     weights=recurrent.weights(3, lambda p, x: (2, 3 * p["units"]), "zeros"),
     key_params=("units", "return_sequences"), card=recurrent.card,

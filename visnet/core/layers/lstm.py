@@ -21,8 +21,9 @@ def workspaces(batch, steps, features, units):
 
 LSTM = LayerType(
     "LSTM", "Recurrent", "Long short-term memory over (time, features).",
-    (UNITS, recurrent.RETURN_SEQUENCES),
+    (UNITS, recurrent.RETURN_SEQUENCES,
+     *recurrent.initializer_params("unit_forget", extra=("unit_forget",))),
     recurrent.shape, example=({"units": 4, "return_sequences": True}, ((5, 3),)),
-    weights=recurrent.weights(4, lambda p, x: (4 * p["units"],), "lstm_bias"),
+    weights=recurrent.weights(4, lambda p, x: (4 * p["units"],), "unit_forget"),
     key_params=("units", "return_sequences"), card=recurrent.card,
     lowering=recurrent.lowering(Op.LSTM_FWD, Op.LSTM_BWD, workspaces))

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from ..backends.opcodes import FIELDS, Op, encode
 from ..params import ParamSpec
-from .base import WeightSpec, activation_code, join_text, sequence_or_hint
+from .base import (KERNEL_INITIALIZER, WeightSpec, activation_code, bias_spec, initializer_param,
+                   join_text, kernel_spec, sequence_or_hint)
 from .lowering import Instructions, LayerContext, Lowering, Region
 
 Workspaces = Callable[[int, int, int, int], dict[str, tuple[int, ...]]]
@@ -32,10 +33,16 @@ def card(p) -> list[str]:
 
 def weights(gates: int, bias: Callable, bias_init: str) -> tuple[WeightSpec, ...]:
     """Keras' layout: the gates side by side in the kernels' columns."""
-    return (WeightSpec("kernel", lambda p, x: (x[-1], gates * p["units"]), "glorot_uniform"),
+    return (kernel_spec(lambda p, x: (x[-1], gates * p["units"])),
             WeightSpec("recurrent_kernel", lambda p, x: (p["units"], gates * p["units"]),
                        "orthogonal"),
-            WeightSpec("bias", bias, bias_init))
+            bias_spec(bias, bias_init, when=None))
+
+
+def initializer_params(bias_default: str = "zeros", extra: tuple[str, ...] = ()):
+    # Recurrent biases keep Keras' start (zeros; an LSTM's forget gate at one), which trains
+    # these layers well; the input kernel's and the bias's initialisers can be chosen.
+    return (KERNEL_INITIALIZER, initializer_param("bias_initializer", bias_default, extra))
 
 
 def lowering(forward_op: Op, backward_op: Op, workspaces: Workspaces) -> Lowering:

@@ -17,7 +17,8 @@ def workspaces(batch, steps, features, units):
 
 SIMPLE_RNN = LayerType(
     "SimpleRNN", "Recurrent", "Fully connected recurrent layer over (time, features).",
-    (UNITS, activation_param("tanh", ELEMENTWISE_ACTIVATIONS), recurrent.RETURN_SEQUENCES),
+    (UNITS, activation_param("tanh", ELEMENTWISE_ACTIVATIONS), recurrent.RETURN_SEQUENCES,
+     *recurrent.initializer_params()),
     recurrent.shape, example=({"units": 4}, ((5, 3),)),
     weights=recurrent.weights(1, units_shape, "zeros"),
     key_params=("units", "return_sequences"), card=recurrent.card,

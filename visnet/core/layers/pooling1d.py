@@ -1,0 +1,44 @@
+"""What the 1-D pooling layers share. A (time, features) sequence is laid out as a one-channel
+image of height time and width features, so pooling a window of p steps with stride s is the
+2-D pooling kernels' (p, 1) window with stride (s, 1): no kernel of their own."""
+
+from ..errors import LayerShapeError
+from ..params import ParamSpec
+from .base import fmt_shape, join_text, sequence_or_hint
+from .lowering import LayerContext
+
+
+def params():
+    return (
+        ParamSpec("pool_size", "int", 2, "window length in time steps", low=1, high=255),
+        ParamSpec("strides", "int", None, "step between windows; null means pool_size",
+                  low=1, high=255, nullable=True),
+    )
+
+
+def stride(p) -> int:
+    return p["strides"] if p["strides"] is not None else p["pool_size"]
+
+
+def shape(p, inputs):
+    steps, features = sequence_or_hint(inputs[0])
+    size = p["pool_size"]
+    if steps < size:
+        raise LayerShapeError(
+            f"with pool {size} needs at least {size} time steps but gets {steps} "
+            f"{fmt_shape(inputs[0])}: use a smaller pool_size or remove this layer")
+    return ((steps - size) // stride(p) + 1, features)
+
+
+def card(p) -> list[str]:
+    step = "" if p["strides"] is None or p["strides"] == p["pool_size"] else \
+        f"stride {p['strides']}"
+    return [join_text(f"pool {p['pool_size']}", step)]
+
+
+def image_fields(ctx: LayerContext, size: int, step: int) -> dict[str, int]:
+    """The 2-D pooling fields that pool ``size`` steps with stride ``step``."""
+    steps, features = ctx.input_shapes[0]
+    out_steps = (steps - size) // step + 1
+    return dict(batch=ctx.batch, channels=1, height=steps, width=features, out_h=out_steps,
+                out_w=features, ph=size, pw=1, sh=step, sw=1)
