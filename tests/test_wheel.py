@@ -26,9 +26,14 @@ SHIPPED = ["visnet/_resources/templates/index.json", "visnet/_resources/text/fab
              .glob("*.visnet"))]
 
 
+def clean_environment() -> dict[str, str]:
+    """This environment less what would make Python find this checkout instead of the wheel."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+
 def run(args, cwd, env=None, timeout=600):
-    out = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                         timeout=timeout)
+    out = subprocess.run(args, cwd=cwd, env=env or clean_environment(), capture_output=True,
+                         text=True, timeout=timeout)
     assert out.returncode == 0, f"{' '.join(map(str, args))} failed:\n{out.stdout}\n{out.stderr}"
     return out.stdout
 
@@ -52,11 +57,13 @@ def installed(tmp_path_factory):
     site = run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                cwd=root).strip()
     (Path(site) / "dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+    # --ignore-installed: the dependencies' folder holds this checkout's editable install, which
+    # pip would otherwise take for the package already being there.
     run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet",
-         "--no-deps", str(wheel)], cwd=root)
+         "--no-deps", "--ignore-installed", str(wheel)], cwd=root)
     elsewhere = root / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env = clean_environment()
     env["PATH"] = f"{env_dir / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["QT_QPA_PLATFORM"] = "offscreen"
     return env_dir / "bin", elsewhere, env

@@ -13,7 +13,7 @@ from visnet.core.initializers import init_layer
 
 DESIGN_TYPES = {
     "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Reshape",
-    "Conv1D", "MaxPool1D", "AvgPool1D", "GlobalAvgPool1D",
+    "Conv1D", "MaxPool1D", "AvgPool1D", "GlobalAvgPool1D", "UpSampling2D",
     "Dropout", "BatchNorm", "LayerNorm", "Activation", "SimpleRNN", "LSTM", "GRU", "Add",
     "Concatenate", "Loss",
 }

@@ -171,6 +171,12 @@ def _global_avg_pool1d(ins, W, p, training):
     return ins[0].mean(dim=1)
 
 
+@reference("UpSampling2D")
+def _up_sampling2d(ins, W, p, training):
+    sh, sw = layers.pair(p["size"])
+    return ins[0].repeat_interleave(sh, dim=2).repeat_interleave(sw, dim=3)
+
+
 @reference("Dropout")
 def _dropout(ins, W, p, training):
     assert not training or p["rate"] == 0, "the reference knows dropout only at inference"

@@ -67,6 +67,8 @@ class Op(IntEnum):
     LAYER_NORM_BWD = 35
     WINDOWS1D_FWD = 36
     WINDOWS1D_BWD = 37
+    UPSAMPLE2D_FWD = 38
+    UPSAMPLE2D_BWD = 39
 
 
 FIELDS: dict[Op, tuple[str, ...]] = {
@@ -120,6 +122,11 @@ FIELDS[Op.LAYER_NORM_BWD] = ("x", "dy", "gamma_p", "mean", "invstd", "dx", "dgam
 _WINDOWS = ("batch", "steps", "features", "kernel", "stride", "pad_left", "out_steps")
 FIELDS[Op.WINDOWS1D_FWD] = ("x", "cols", *_WINDOWS)
 FIELDS[Op.WINDOWS1D_BWD] = ("dcols", "dx", *_WINDOWS, "acc")
+
+# Nearest-neighbour upsampling of (batch, channels, height, width) by (sh, sw).
+_UPSAMPLE = ("batch", "channels", "height", "width", "sh", "sw")
+FIELDS[Op.UPSAMPLE2D_FWD] = ("x", "y", *_UPSAMPLE)
+FIELDS[Op.UPSAMPLE2D_BWD] = ("dy", "dx", *_UPSAMPLE, "acc")
 
 # Recurrent layers: the workspaces are those of visnet.core.backends.cpu.recurrent, by name.
 _SIZES = ("batch", "steps", "features", "units")
