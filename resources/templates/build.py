@@ -110,6 +110,30 @@ def residual_block():
     return g
 
 
+def digits_autoencoder():
+    g = Graph(settings(0.003, 32, 30), "digits?target=input")
+    chain(g, ("Input", {"shape": [1, 8, 8]}),
+          ("Conv2D", {"filters": 16, "kernel_size": 3, "padding": "same", "activation": "relu"}),
+          ("MaxPool2D", {"pool_size": 2}),
+          ("Conv2D", {"filters": 8, "kernel_size": 3, "padding": "same", "activation": "relu"}),
+          ("UpSampling2D", {"size": 2}),
+          ("Conv2D", {"filters": 1, "kernel_size": 3, "padding": "same",
+                      "activation": "sigmoid"}),
+          ("Loss", {"kind": "mse"}))
+    return g
+
+
+def digits_conv1d():
+    g = Graph(settings(0.003, 32, 30), "digits")
+    chain(g, ("Input", {"shape": [1, 8, 8]}), ("Reshape", {"target_shape": [8, 8]}),
+          ("Conv1D", {"filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu"}),
+          ("MaxPool1D", {"pool_size": 2}),
+          ("Conv1D", {"filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu"}),
+          ("GlobalAvgPool1D", {}), ("Dense", {"units": 10}),
+          ("Loss", {"kind": "cross_entropy"}))
+    return g
+
+
 TEMPLATES = [
     (spiral_mlp, "Spiral (MLP)",
      "Two interleaved spirals of 2-D points, as in TensorFlow Playground: a small MLP learns to "
@@ -128,6 +152,13 @@ TEMPLATES = [
     (residual_block, "Residual block",
      "A ResNet-style block on the digits: two convolutions with BatchNorm and a skip "
      "connection joined by Add."),
+    (digits_autoencoder, "Autoencoder (digits)",
+     "A convolutional autoencoder: the digits squeezed to a 4x4 code and drawn again "
+     "(UpSampling2D), trained with MSE against their own pixels; Predictions shows each input "
+     "beside its reconstruction."),
+    (digits_conv1d, "Sequences (Conv1D)",
+     "The digits read as sequences of 8 rows: 1-D convolutions slide along the rows, a "
+     "global average pools them, a dense layer names the digit."),
 ]
 
 

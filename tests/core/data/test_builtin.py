@@ -316,3 +316,22 @@ def test_one_hot_rows():
     assert oh.shape == (2, 2, 40) and oh.dtype == np.float32
     np.testing.assert_array_equal(oh.argmax(axis=-1), idx)
     np.testing.assert_array_equal(oh.sum(axis=-1), 1.0)
+
+
+def test_target_input_makes_each_sample_its_own_target():
+    from visnet.core.data import REGRESSION, load
+
+    ds = load("digits?target=input")
+    assert ds.task == REGRESSION and ds.class_names == ()
+    np.testing.assert_array_equal(ds.y_train, ds.x_train)
+    np.testing.assert_array_equal(ds.y_val, ds.x_val)
+    assert ds.y_train.dtype == np.float32 and not np.shares_memory(ds.y_train, ds.x_train)
+    plain = load("digits")
+    np.testing.assert_array_equal(plain.x_train, ds.x_train)  # the same split and scaling
+
+
+def test_an_unknown_target_is_named():
+    from visnet.core.data import DataError, load
+
+    with pytest.raises(DataError, match="target"):
+        load("digits?target=labelz")

@@ -10,6 +10,7 @@ the line, column, array or image inside it where that applies."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -57,6 +58,7 @@ def load(spec: str, base_dir: str | os.PathLike | None = None, validation: float
     opts = Options(parsed)
     validation = opts.float("validation", validation, 0.0, 0.9)
     seed = opts.int("seed", seed, 0, 2**31 - 1)
+    target = opts.str("target", "labels", TARGETS)
     if parsed.path is None:
         if parsed.name not in BUILTINS:
             kinds = ", ".join(f"{k}:PATH" for k in FILE_KINDS)
@@ -78,7 +80,20 @@ def load(spec: str, base_dir: str | os.PathLike | None = None, validation: float
         loader = FILE_KINDS[parsed.name][1]
     loaded = loader(parsed, opts)
     opts.done()
-    return finish(spec, loaded, validation, seed)
+    dataset = finish(spec, loaded, validation, seed)
+    return reconstruct_inputs(dataset) if target == "input" else dataset
+
+
+# What a model learns to output: the dataset's labels, or (an autoencoder) its own inputs.
+TARGETS = ("labels", "input")
+
+
+def reconstruct_inputs(dataset: Dataset) -> Dataset:
+    """The dataset with each sample's target its own (normalised) input: regression onto the
+    input, what an autoencoder trains on."""
+    return replace(dataset, y_train=dataset.x_train.copy(), y_val=dataset.x_val.copy(),
+                   task=REGRESSION, class_names=(),
+                   description=f"{dataset.description}; targets: the inputs themselves")
 
 
 __all__ = ["BUILTINS", "CLASSES", "DataError", "Dataset", "FILE_KINDS", "Loaded",
