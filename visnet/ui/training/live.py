@@ -10,8 +10,8 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
+from ...core.health import HealthTracker
 from .controller import Probe, RunInfo, TrainingController, sample_pool
-from .health import HealthTracker
 
 PROBE_MS = 500  # panel data twice a second: each probe costs the GUI thread ~30 ms
 GALLERY_SIZE = 32
