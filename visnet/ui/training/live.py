@@ -11,7 +11,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from ...core.health import HealthTracker
-from .controller import Probe, RunInfo, TrainingController, sample_pool
+from ...core.probes import Probe, RunInfo, sample_pool
+from .controller import TrainingController
 
 PROBE_MS = 500  # panel data twice a second: each probe costs the GUI thread ~30 ms
 GALLERY_SIZE = 32
