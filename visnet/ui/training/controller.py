@@ -228,22 +228,16 @@ class TrainingController(QObject):
     def _prepare(self, graph, weights, base_dir, announce: bool = False):
         """On the worker: the dataset (checked against the drawing) and the compiled model
         with the weights that fit. ``announce`` tells the window what is going on."""
-        from ...core.data import load as load_dataset
-        from ...core.data.fit import check_fit
-        from ...core.model import compile as compile_model
+        from ...core.prepare import load_and_compile  # Numba loads here, not at app start
 
-        settings = graph.training
         if announce:
             self._queue.put(("status", f"Loading {graph.dataset}..."))
-        dataset = load_dataset(graph.dataset, base_dir=base_dir, seed=settings.seed)
-        check_fit(graph, dataset)
-        if announce:
-            self._queue.put(("state", COMPILING))
-            self._queue.put(("status", "Compiling..."))
-        model = compile_model(graph, backend=settings.backend, seed=settings.seed)
-        if weights:
-            model.set_weights(weights, strict=False)
-        return dataset, model
+        return load_and_compile(graph, graph.dataset, base_dir, weights,
+                                on_compiling=self._announce_compiling if announce else None)
+
+    def _announce_compiling(self) -> None:
+        self._queue.put(("state", COMPILING))
+        self._queue.put(("status", "Compiling..."))
 
     # -- the GUI side ------------------------------------------------------------------------
 
