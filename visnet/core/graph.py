@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import layers
-from .errors import GraphError
+from . import layers, shapes
+from .errors import FileFormatError, GraphError, cycle_message
+from .graph_dict import check_id, checked_graph_dict
 from .settings import TrainingSettings
 
-_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _AUTO_ID = re.compile(r"^n(\d+)$")
 
 
@@ -360,16 +360,14 @@ class Graph:
 
     # -- checking ----------------------------------------------------------------------------
 
-    def check(self):
-        """Every problem of the drawing at once, never raising: a shapes.ShapeReport."""
-        from .shapes import check
-        return check(self)
+    def check(self) -> shapes.ShapeReport:
+        """Every problem of the drawing at once, never raising."""
+        return shapes.check(self)
 
     def infer_shapes(self) -> dict[str, tuple[int, ...]]:
         """{node_id: output shape}; raises GraphError (a ShapeError for shape faults) that lists
         every problem."""
-        from .shapes import infer_shapes
-        return infer_shapes(self)
+        return shapes.infer_shapes(self)
 
     # -- copies and dicts --------------------------------------------------------------------
 
@@ -415,11 +413,8 @@ class Graph:
                   dataset: str | None = None) -> Graph:
         """Build a graph from its dict, checked as strictly as a file is. Edges may form cycles
         or leave ports open (shape inference reports those) but must name nodes that exist."""
-        from .errors import FileFormatError
-        from .fileformat import parse_graph
-
         try:
-            return parse_graph(d, "graph dict", training, dataset)
+            return graph_from_dict(d, "graph dict", training, dataset)
         except FileFormatError as exc:
             raise GraphError(None, str(exc)) from None
 
@@ -433,11 +428,14 @@ class Graph:
         return f"Graph({len(self.nodes)} nodes, {len(self.edges)} edges)"
 
 
-def check_id(node_id: Any) -> None:
-    if not isinstance(node_id, str) or not _ID.match(node_id):
-        raise GraphError(None, f"a node id must be 1 to 64 letters, digits, '_', '.' or '-', "
-                               f"not {node_id!r}")
-
-
-def cycle_message(cycle: list[str]) -> str:
-    return f"{', '.join(cycle)} form a cycle: remove one of their connections"
+def graph_from_dict(d: Any, where: str, training: TrainingSettings | None = None,
+                    dataset: str | None = None) -> Graph:
+    """The Graph of a document's "graph" object; FileFormatError names the place of the first
+    fault (see graph_dict)."""
+    checked = checked_graph_dict(d, where)
+    graph = Graph(training, dataset)
+    for node in checked["nodes"]:
+        graph.insert(Node(**node))
+    # Appended as they are: a file may hold a cycle that connect() would refuse.
+    graph.edges.extend(Edge(**edge) for edge in checked["edges"])
+    return graph

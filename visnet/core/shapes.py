@@ -8,10 +8,13 @@ problem found, each attached to the node at fault, so the canvas can mark them a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .errors import GraphError, LayerShapeError, Problem, ShapeError
-from .graph import Graph, cycle_message
+from .errors import GraphError, LayerShapeError, Problem, ShapeError, cycle_message
 from .layers import Shape
+
+if TYPE_CHECKING:  # for annotations only: the Graph imports this module to check itself
+    from .graph import Graph
 
 
 @dataclass
