@@ -1,7 +1,9 @@
 """The editable document: layers (nodes) and the connections between them (edges).
 
 Plain Python, no Qt. Every change goes through a method of Graph, which tells its listeners, so
-the canvas, the inspector and the summary can follow the document without owning any of it.
+the canvas, the inspector and the summary can follow the document without owning any of it,
+and moves ``revision`` on, so what is derived from one state of the drawing (the shape report)
+is computed once however many readers ask.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import copy
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from . import layers, shapes
 from .errors import FileFormatError, GraphError, cycle_message
@@ -65,6 +67,7 @@ class Change:
 
 
 Listener = Callable[[Change], None]
+Derived = TypeVar("Derived")
 
 
 class Graph:
@@ -77,6 +80,8 @@ class Graph:
         self.dataset = dataset
         self._listeners: list[Listener] = []
         self._counter = 0
+        self.revision = 0  # one more after every change
+        self._derived: dict[str, tuple[int, Any]] = {}
 
     # -- listeners ---------------------------------------------------------------------------
 
@@ -91,6 +96,7 @@ class Graph:
         return unsubscribe
 
     def _tell(self, kind: str, node_id: str | None = None, edge: Edge | None = None) -> None:
+        self.revision += 1
         change = Change(kind, node_id, edge)
         for listener in list(self._listeners):
             listener(change)
@@ -360,6 +366,16 @@ class Graph:
 
     # -- checking ----------------------------------------------------------------------------
 
+    def derived(self, name: str, compute: Callable[[Graph], Derived]) -> Derived:
+        """``compute(self)``, kept under ``name`` until the drawing next changes. It must depend
+        on the drawing alone (copies share it) and be treated as read-only."""
+        kept = self._derived.get(name)
+        if kept is not None and kept[0] == self.revision:
+            return kept[1]
+        value = compute(self)
+        self._derived[name] = (self.revision, value)
+        return value
+
     def check(self) -> shapes.ShapeReport:
         """Every problem of the drawing at once, never raising."""
         return shapes.check(self)
@@ -372,12 +388,16 @@ class Graph:
     # -- copies and dicts --------------------------------------------------------------------
 
     def copy(self) -> Graph:
-        """An independent copy with the same ids and no listeners."""
+        """An independent copy with the same ids and no listeners. What was derived from this
+        state of the drawing (the shape report) holds for the copy too and comes along: the
+        training worker's copy and the model's own copy are not checked again."""
         g = Graph(self.training, self.dataset)
         g.nodes = {k: Node(n.id, n.type, copy.deepcopy(n.params), n.pos)
                    for k, n in self.nodes.items()}
         g.edges = list(self.edges)
         g._counter = self._counter
+        g.revision = self.revision
+        g._derived = dict(self._derived)
         return g
 
     def to_dict(self) -> dict[str, Any]:
