@@ -318,7 +318,7 @@ def parse_document(d: Any, where: str) -> Graph:
 
     try:
         training = TrainingSettings.from_dict(expect_object(d.get("training", {}), where,
-                                                             "training"))
+                                                            "training"))
     except (ValueError, TypeError) as exc:
         raise FileFormatError(f"{where}: training: {exc}") from None
 
@@ -426,7 +426,7 @@ def _check_checkpoint_state(state: Any, where: str) -> None:
     """The JSON part of a checkpoint: where the run stands. Arrays are checked when used."""
     d = expect_object(state, where, "the checkpoint")
     only_keys(d, {"epoch", "batch", "seed", "epoch_sums", "best", "dataset", "finished",
-                   "optimizer"}, where, "the checkpoint")
+                  "optimizer"}, where, "the checkpoint")
     for key in ("epoch", "batch", "seed"):
         value = d.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
