@@ -66,10 +66,9 @@ _positive_float.__name__ = "positive number"
 
 
 def run(args: argparse.Namespace) -> int:
-    from .core.data import DataError, load as load_dataset
-    from .core.data.fit import check_fit
+    from .core.data import DataError
     from .core.fileformat import load, save
-    from .core.model import compile as compile_model
+    from .core.prepare import load_and_compile
     from .core.training import (BatchEnd, Checkpoint, EpochEnd, Failed, Finished, Trainer)
 
     path = drawing_path(args.file)
@@ -87,9 +86,8 @@ def run(args: argparse.Namespace) -> int:
     if changes:
         graph.set_training(graph.training.updated(**changes))
     settings = graph.training
-    dataset = load_dataset(spec, base_dir=path.parent, seed=settings.seed)
-    check_fit(graph, dataset)  # before anything is printed or compiled
-    model = compile_model(graph, backend=settings.backend, seed=settings.seed)
+    # The data are checked against the drawing before anything is printed or compiled.
+    dataset, model = load_and_compile(graph, spec, base_dir=path.parent)
 
     resume = None
     if doc.checkpoint is not None and not args.fresh:

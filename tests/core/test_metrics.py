@@ -9,7 +9,7 @@ import pytest
 from sklearn import metrics as skm
 
 from visnet.core.metrics import (class_metrics, confusion_matrix, per_class, predicted_classes,
-                                 regression_metrics)
+                                 regression_metrics, softmax)
 
 
 def sklearn_macro(true: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
@@ -191,3 +191,14 @@ def test_regression_metrics_of_no_samples_are_zero():
     # regression_metrics means to return 0.0 when there is nothing to compare
     empty = np.zeros((0, 1), np.float32)
     assert regression_metrics(empty, empty) == {"mse": 0.0, "mae": 0.0}
+
+
+def test_softmax_gives_probabilities_even_for_huge_logits_and_keeps_float32():
+    logits = np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, -1000.0]], np.float32)
+    p = softmax(logits)
+    assert p.dtype == np.float32
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-6)
+    e = np.exp([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(p[0], e / e.sum(), rtol=1e-6)
+    np.testing.assert_allclose(p[1], [0.5, 0.5, 0.0], atol=1e-7)
+    np.testing.assert_allclose(softmax(logits.T, axis=0), p.T, rtol=1e-6)

@@ -5,6 +5,9 @@ viewport the way a user would (or through the scene's methods the menus call) an
 the Graph, the undo stack and the items' state, never on pixels.
 """
 
+import ast
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QMouseEvent, QWheelEvent
@@ -526,3 +529,21 @@ def test_a_rubber_band_on_empty_canvas_selects_the_cards_it_touches(qtbot, open_
     drag(qtbot, view, start, end)
     assert scene.selected_node_ids() == ["n1", "n2"]
     assert selections[-1] == ["n1", "n2"]
+
+
+def test_the_canvas_imports_nothing_from_the_training_views():
+    # The canvas draws what core decides (shapes, layer health); the training views sit on
+    # top of it, never under it.
+    canvas = Path(visnet.__file__).parent / "ui" / "canvas"
+    for path in canvas.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                package = ["visnet", "ui", "canvas"][:4 - node.level] if node.level else []
+                module = ".".join(package + (node.module.split(".") if node.module else []))
+                names = [module] + [f"{module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            assert not any(n.startswith("visnet.ui.training") for n in names), \
+                f"{path.name} imports {names[0]}"

@@ -1,6 +1,6 @@
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QMessageBox, QSpinBox
 
 import visnet
 from visnet.core.fileformat import Document
@@ -12,6 +12,7 @@ from visnet.ui import theme
 from visnet.ui.commands import RemoveItems, SetParams
 from visnet.ui.document import DocumentModel
 from visnet.ui.inspector import NO_NODE_HINT, InspectorDock
+from visnet.ui.main_window import MainWindow
 
 WIDGETS = {"int": QSpinBox, "axis": QSpinBox, "float": QLineEdit, "shape": QLineEdit,
            "size2": QLineEdit, "bool": QCheckBox, "choice": QComboBox}
@@ -46,6 +47,30 @@ def test_changing_units_updates_the_graph_and_every_shape_downstream_in_one_undo
     assert document.graph.node("n2").params["units"] == 32
     assert document.report.shapes["n2"] == (32,)
     assert inspector.widget_for("units").value() == 32  # the form follows undo
+
+
+def test_one_edit_in_the_window_checks_the_drawing_once(qtbot, monkeypatch, tmp_path):
+    from visnet.core import shapes
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    window = MainWindow(DocumentModel(visnet.load(template_path("spiral_mlp"))), remember=False)
+    window.ask = lambda *args: QMessageBox.StandardButton.Discard  # closing after the edit
+    qtbot.addWidget(window)
+    window.show()
+    window.scene.select_nodes(["n2"])
+    checked = []
+
+    def counted(graph):
+        checked.append(graph)
+        return check_afresh(graph)
+
+    check_afresh = shapes.check_afresh
+    monkeypatch.setattr(shapes, "check_afresh", counted)
+    window.inspector_dock.set_value("units", 48)
+    qtbot.wait(50)  # let every view catch up
+    rows = {row.node_id: row for row in window.summary_dock.summary.rows}
+    assert rows["n2"].output_shape == (48,) and window.inspector_dock.node_id == "n2"
+    assert len(checked) == 1  # the canvas, the inspector and the summary share it
 
 
 def test_typing_in_the_spin_box_and_pressing_enter_commits(qtbot):

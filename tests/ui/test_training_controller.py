@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 
 import visnet
+from visnet.core.probes import Probe
 from visnet.resources import template_path
 from visnet.ui.commands import SetTraining
 from visnet.ui.document import DocumentModel
-from visnet.ui.training.controller import (IDLE, PAUSED, RUNNING, Probe,
-                                           TrainingController)
+from visnet.ui.training.controller import IDLE, PAUSED, RUNNING, TrainingController
 
 
 def document(name, **training):

@@ -63,6 +63,27 @@ def test_train_spiral_from_the_window_to_the_end(qtbot):
     assert window.training_bar.train_button.isEnabled()
 
 
+def test_an_edit_and_a_train_click_check_the_drawing_once(qtbot, monkeypatch):
+    from visnet.core import shapes
+
+    window = window_with(qtbot, "spiral_mlp")
+    checked = []
+
+    def counted(graph):
+        checked.append(window.controller.state)
+        return check_afresh(graph)
+
+    check_afresh = shapes.check_afresh
+    monkeypatch.setattr(shapes, "check_afresh", counted)
+    doc = window.document
+    doc.push(SetTraining(doc.graph, doc.graph.training.updated(epochs=1)))
+    window.training_bar.train_button.click()
+    wait_idle(qtbot, window)
+    assert len(window.document.history["epochs"]) == 1  # the run went through to the end
+    # Once, for the edit: the run's data fit, compile, initial weights and trainer reuse it.
+    assert checked == [IDLE]
+
+
 def test_snapshots_reach_the_canvas_at_most_four_times_a_second_and_the_last_always(
         qtbot, monkeypatch):
     from visnet.core.training import Snapshot

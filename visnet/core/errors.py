@@ -61,3 +61,8 @@ class FileFormatError(VisNetError):
 
 class CompileError(VisNetError):
     """A valid drawing cannot be compiled for the chosen backend."""
+
+
+def cycle_message(cycle: list[str]) -> str:
+    """What a GraphError or a Problem says about the nodes of a cycle."""
+    return f"{', '.join(cycle)} form a cycle: remove one of their connections"

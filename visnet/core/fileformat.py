@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from . import layers
-from .errors import FileFormatError, GraphError
-from .graph import Edge, Graph, Node, check_id
+from .errors import FileFormatError
+from .graph import Graph, graph_from_dict
+from .json_checks import expect_object, json_type, only_keys, short
 from .settings import TrainingSettings
 from .shapes import weight_shapes
 
@@ -46,7 +46,6 @@ MAX_HISTORY_BYTES = 64 * MIB
 MAX_WEIGHT_BYTES = 4096 * MIB
 MAX_MEMBERS = 64
 MAX_WEIGHT_ARRAYS = 100_000
-MAX_NODES = 10_000
 MAX_DATASET_CHARS = 4096
 
 GRAPH_MEMBER = "visnet.json"
@@ -208,7 +207,7 @@ def _load_zip(path: Path) -> Document:
                 history = _parse_json(raw, where)
                 if not isinstance(history, dict):
                     raise FileFormatError(f"{where}: must hold a JSON object, not "
-                                          f"{_json_type(history)}")
+                                          f"{json_type(history)}")
             checkpoint = None
             if CHECKPOINT_MEMBER in members:
                 where = f"{name}: {CHECKPOINT_MEMBER}"
@@ -303,7 +302,7 @@ def _parse_json(data: bytes, where: str) -> Any:
 def parse_document(d: Any, where: str) -> Graph:
     """Check a visnet.json object in full and build its Graph; FileFormatError names the place
     of the first fault as a path like ``graph.nodes[2].params.units``."""
-    _expect_object(d, where, "the file")
+    expect_object(d, where, "the file")
     fmt = d.get("format")
     if fmt != FORMAT:
         raise FileFormatError(f"{where}: is not a VisNet document (format is {fmt!r}, expected "
@@ -315,47 +314,20 @@ def parse_document(d: Any, where: str) -> Graph:
         raise FileFormatError(f"{where}: was written by a newer VisNet (format version "
                               f"{version}; this one reads up to {VERSION}): update VisNet")
     d = migrate(d, where)
-    _only_keys(d, {"format", "version", "graph", "training", "dataset"}, where, "")
+    only_keys(d, {"format", "version", "graph", "training", "dataset"}, where, "")
 
     try:
-        training = TrainingSettings.from_dict(_expect_object(d.get("training", {}), where,
-                                                             "training"))
+        training = TrainingSettings.from_dict(expect_object(d.get("training", {}), where,
+                                                            "training"))
     except (ValueError, TypeError) as exc:
         raise FileFormatError(f"{where}: training: {exc}") from None
 
     dataset = d.get("dataset")
     if dataset is not None and (not isinstance(dataset, str) or len(dataset) > MAX_DATASET_CHARS):
         raise FileFormatError(f"{where}: dataset must be a name like \"digits\" or "
-                              f"\"csv:FILE\", not {_short(dataset)}")
+                              f"\"csv:FILE\", not {short(dataset)}")
 
-    return parse_graph(d.get("graph"), where, training, dataset)
-
-
-def parse_graph(g: Any, where: str, training: TrainingSettings | None = None,
-                dataset: str | None = None) -> Graph:
-    """Check the "graph" object of a document and build its Graph."""
-    _expect_object(g, where, "graph")
-    _only_keys(g, {"nodes", "edges"}, where, "graph")
-    graph = Graph(training, dataset)
-    nodes = _expect_list(g.get("nodes", []), where, "graph.nodes")
-    if len(nodes) > MAX_NODES:
-        raise FileFormatError(f"{where}: graph.nodes holds {len(nodes)} layers; at most "
-                              f"{MAX_NODES} are allowed")
-    for i, nd in enumerate(nodes):
-        node = _parse_node(nd, where, f"graph.nodes[{i}]")
-        if node.id in graph.nodes:
-            raise FileFormatError(f"{where}: graph.nodes[{i}].id: the id {node.id!r} is used by "
-                                  f"two nodes")
-        graph.insert(node)
-    taken: set[tuple[str, int]] = set()
-    for i, ed in enumerate(_expect_list(g.get("edges", []), where, "graph.edges")):
-        edge = _parse_edge(ed, where, f"graph.edges[{i}]", graph)
-        if (edge.dst, edge.port) in taken:
-            raise FileFormatError(f"{where}: graph.edges[{i}]: input {edge.port} of {edge.dst} "
-                                  f"is connected twice")
-        taken.add((edge.dst, edge.port))
-        graph.edges.append(edge)
-    return graph
+    return graph_from_dict(d.get("graph"), where, training, dataset)
 
 
 def migrate(d: dict[str, Any], where: str) -> dict[str, Any]:
@@ -367,57 +339,6 @@ def migrate(d: dict[str, Any], where: str) -> dict[str, Any]:
                                   f"this VisNet (no migration to version {d['version'] + 1})")
         d = {**step(d), "version": d["version"] + 1}
     return d
-
-
-def _parse_node(nd: Any, where: str, at: str) -> Node:
-    _expect_object(nd, where, at)
-    _only_keys(nd, {"id", "type", "params", "pos"}, where, at)
-    node_id = nd.get("id")
-    try:
-        check_id(node_id)
-    except GraphError as exc:
-        raise FileFormatError(f"{where}: {at}.id: {exc}") from None
-    type_name = nd.get("type")
-    if not isinstance(type_name, str):
-        raise FileFormatError(f"{where}: {at}.type: must be a layer type name, not "
-                              f"{_short(type_name)}")
-    try:
-        layer = layers.get(type_name)
-    except GraphError as exc:
-        raise FileFormatError(f"{where}: {at}.type: {exc}") from None
-    params = _expect_object(nd.get("params", {}), where, f"{at}.params")
-    checked = {}
-    for key, value in params.items():
-        try:
-            checked[key] = layer.check_param(key, value, node_id)
-        except GraphError as exc:
-            raise FileFormatError(f"{where}: {at}.params.{key}: {exc}") from None
-    pos = nd.get("pos", [0.0, 0.0])
-    if not (isinstance(pos, list) and len(pos) == 2 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e9
-            for v in pos)):
-        raise FileFormatError(f"{where}: {at}.pos: must be [x, y] with two numbers, not "
-                              f"{_short(pos)}")
-    return Node(node_id, type_name, checked, (float(pos[0]), float(pos[1])))
-
-
-def _parse_edge(ed: Any, where: str, at: str, graph: Graph) -> Edge:
-    _expect_object(ed, where, at)
-    _only_keys(ed, {"src", "dst", "port"}, where, at)
-    for end in ("src", "dst"):
-        value = ed.get(end)
-        if not isinstance(value, str) or value not in graph.nodes:
-            raise FileFormatError(f"{where}: {at}.{end}: {_short(value)} is not a node of this "
-                                  f"network")
-    port = ed.get("port", 0)
-    if not isinstance(port, int) or isinstance(port, bool) or port < 0:
-        raise FileFormatError(f"{where}: {at}.port: must be an integer >= 0, not {_short(port)}")
-    src, dst = graph.nodes[ed["src"]], graph.nodes[ed["dst"]]
-    if not src.layer.has_output:
-        raise FileFormatError(f"{where}: {at}: {src.label} has no output to connect from")
-    if not dst.layer.variadic and port >= dst.layer.max_inputs:
-        raise FileFormatError(f"{where}: {at}.port: {dst.label} has no input port {port}")
-    return Edge(src.id, dst.id, port)
 
 
 def _read_npz(raw: bytes, where: str) -> dict[str, np.ndarray]:
@@ -503,27 +424,27 @@ def _check_weights(graph: Graph, weights: dict[str, Any], where: str) -> dict[st
 
 def _check_checkpoint_state(state: Any, where: str) -> None:
     """The JSON part of a checkpoint: where the run stands. Arrays are checked when used."""
-    d = _expect_object(state, where, "the checkpoint")
-    _only_keys(d, {"epoch", "batch", "seed", "epoch_sums", "best", "dataset", "finished",
-                   "optimizer"}, where, "the checkpoint")
+    d = expect_object(state, where, "the checkpoint")
+    only_keys(d, {"epoch", "batch", "seed", "epoch_sums", "best", "dataset", "finished",
+                  "optimizer"}, where, "the checkpoint")
     for key in ("epoch", "batch", "seed"):
         value = d.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**63:
             raise FileFormatError(f"{where}: {key!r} must be a whole number >= 0, not "
-                                  f"{_short(value)}")
-    opt = _expect_object(d.get("optimizer"), where, "optimizer")
-    _expect_object(opt.get("config"), where, "optimizer.config")
+                                  f"{short(value)}")
+    opt = expect_object(d.get("optimizer"), where, "optimizer")
+    expect_object(opt.get("config"), where, "optimizer.config")
     step = opt.get("step")
     if not isinstance(step, int) or isinstance(step, bool) or step < 0:
         raise FileFormatError(f"{where}: optimizer.step must be a whole number >= 0, not "
-                              f"{_short(step)}")
+                              f"{short(step)}")
     sums = d.get("epoch_sums") or {}
     if not isinstance(sums, dict) or not all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in sums.values()):
         raise FileFormatError(f"{where}: epoch_sums must map names to numbers")
     best = d.get("best")
     if best is not None:
-        b = _expect_object(best, where, "best")
+        b = expect_object(best, where, "best")
         if not isinstance(b.get("epoch"), int) or not isinstance(b.get("wait"), int) or \
                 not isinstance(b.get("value"), (int, float)):
             raise FileFormatError(f"{where}: best must hold epoch, value and wait numbers")
@@ -532,38 +453,7 @@ def _check_checkpoint_state(state: Any, where: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Small helpers for messages.
-
-
-def _expect_object(value: Any, where: str, at: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise FileFormatError(f"{where}: {at}: must be a JSON object, not {_json_type(value)}")
-    return value
-
-
-def _expect_list(value: Any, where: str, at: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise FileFormatError(f"{where}: {at}: must be a JSON list, not {_json_type(value)}")
-    return value
-
-
-def _only_keys(d: dict[str, Any], allowed: set[str], where: str, at: str) -> None:
-    unknown = sorted(set(d) - allowed)
-    if unknown:
-        place = f"{at}." if at else ""
-        raise FileFormatError(f"{where}: {place}{unknown[0]}: unknown key; allowed here: "
-                              f"{', '.join(sorted(allowed))}")
-
-
-def _json_type(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false",
-            type(None): "null", int: "a number", float: "a number"}.get(type(value),
-                                                                       type(value).__name__)
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+# Sizes in messages.
 
 
 def _size(n: int) -> str:

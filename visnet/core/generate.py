@@ -7,6 +7,7 @@ import numpy as np
 
 from .data.dataset import DataError, Dataset
 from .data.builtin import encode_text, one_hot
+from .metrics import softmax
 
 
 def sample_text(model, dataset: Dataset, prompt: str = "the ", length: int = 200,
@@ -42,8 +43,4 @@ def _distribution(scores: np.ndarray, temperature: float, probabilities: bool) -
     """The next character's distribution from the last layer's outputs (logits, or
     probabilities when the layer ends in a softmax), sharpened or flattened by temperature."""
     logits = np.log(np.maximum(scores, 1e-12)) if probabilities else scores
-    if temperature == 0:
-        return np.exp(logits - logits.max())
-    z = logits / temperature
-    p = np.exp(z - z.max())
-    return p / p.sum()
+    return softmax(logits if temperature == 0 else logits / temperature)

@@ -1,7 +1,9 @@
 """The editable document: layers (nodes) and the connections between them (edges).
 
 Plain Python, no Qt. Every change goes through a method of Graph, which tells its listeners, so
-the canvas, the inspector and the summary can follow the document without owning any of it.
+the canvas, the inspector and the summary can follow the document without owning any of it,
+and moves ``revision`` on, so what is derived from one state of the drawing (the shape report)
+is computed once however many readers ask.
 """
 
 from __future__ import annotations
@@ -10,13 +12,13 @@ import copy
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from . import layers
-from .errors import GraphError
+from . import layers, shapes
+from .errors import FileFormatError, GraphError, cycle_message
+from .graph_dict import check_id, checked_graph_dict
 from .settings import TrainingSettings
 
-_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _AUTO_ID = re.compile(r"^n(\d+)$")
 
 
@@ -65,6 +67,7 @@ class Change:
 
 
 Listener = Callable[[Change], None]
+Derived = TypeVar("Derived")
 
 
 class Graph:
@@ -77,6 +80,8 @@ class Graph:
         self.dataset = dataset
         self._listeners: list[Listener] = []
         self._counter = 0
+        self.revision = 0  # one more after every change
+        self._derived: dict[str, tuple[int, Any]] = {}
 
     # -- listeners ---------------------------------------------------------------------------
 
@@ -91,6 +96,7 @@ class Graph:
         return unsubscribe
 
     def _tell(self, kind: str, node_id: str | None = None, edge: Edge | None = None) -> None:
+        self.revision += 1
         change = Change(kind, node_id, edge)
         for listener in list(self._listeners):
             listener(change)
@@ -360,26 +366,38 @@ class Graph:
 
     # -- checking ----------------------------------------------------------------------------
 
-    def check(self):
-        """Every problem of the drawing at once, never raising: a shapes.ShapeReport."""
-        from .shapes import check
-        return check(self)
+    def derived(self, name: str, compute: Callable[[Graph], Derived]) -> Derived:
+        """``compute(self)``, kept under ``name`` until the drawing next changes. It must depend
+        on the drawing alone (copies share it) and be treated as read-only."""
+        kept = self._derived.get(name)
+        if kept is not None and kept[0] == self.revision:
+            return kept[1]
+        value = compute(self)
+        self._derived[name] = (self.revision, value)
+        return value
+
+    def check(self) -> shapes.ShapeReport:
+        """Every problem of the drawing at once, never raising."""
+        return shapes.check(self)
 
     def infer_shapes(self) -> dict[str, tuple[int, ...]]:
         """{node_id: output shape}; raises GraphError (a ShapeError for shape faults) that lists
         every problem."""
-        from .shapes import infer_shapes
-        return infer_shapes(self)
+        return shapes.infer_shapes(self)
 
     # -- copies and dicts --------------------------------------------------------------------
 
     def copy(self) -> Graph:
-        """An independent copy with the same ids and no listeners."""
+        """An independent copy with the same ids and no listeners. What was derived from this
+        state of the drawing (the shape report) holds for the copy too and comes along: the
+        training worker's copy and the model's own copy are not checked again."""
         g = Graph(self.training, self.dataset)
         g.nodes = {k: Node(n.id, n.type, copy.deepcopy(n.params), n.pos)
                    for k, n in self.nodes.items()}
         g.edges = list(self.edges)
         g._counter = self._counter
+        g.revision = self.revision
+        g._derived = dict(self._derived)
         return g
 
     def to_dict(self) -> dict[str, Any]:
@@ -415,11 +433,8 @@ class Graph:
                   dataset: str | None = None) -> Graph:
         """Build a graph from its dict, checked as strictly as a file is. Edges may form cycles
         or leave ports open (shape inference reports those) but must name nodes that exist."""
-        from .errors import FileFormatError
-        from .fileformat import parse_graph
-
         try:
-            return parse_graph(d, "graph dict", training, dataset)
+            return graph_from_dict(d, "graph dict", training, dataset)
         except FileFormatError as exc:
             raise GraphError(None, str(exc)) from None
 
@@ -433,11 +448,14 @@ class Graph:
         return f"Graph({len(self.nodes)} nodes, {len(self.edges)} edges)"
 
 
-def check_id(node_id: Any) -> None:
-    if not isinstance(node_id, str) or not _ID.match(node_id):
-        raise GraphError(None, f"a node id must be 1 to 64 letters, digits, '_', '.' or '-', "
-                               f"not {node_id!r}")
-
-
-def cycle_message(cycle: list[str]) -> str:
-    return f"{', '.join(cycle)} form a cycle: remove one of their connections"
+def graph_from_dict(d: Any, where: str, training: TrainingSettings | None = None,
+                    dataset: str | None = None) -> Graph:
+    """The Graph of a document's "graph" object; FileFormatError names the place of the first
+    fault (see graph_dict)."""
+    checked = checked_graph_dict(d, where)
+    graph = Graph(training, dataset)
+    for node in checked["nodes"]:
+        graph.insert(Node(**node))
+    # Appended as they are: a file may hold a cycle that connect() would refuse.
+    graph.edges.extend(Edge(**edge) for edge in checked["edges"])
+    return graph

@@ -2,12 +2,20 @@
 precision, recall and F1; for regression the mean squared and mean absolute error.
 
 Predictions are the network's outputs (logits for cross-entropy, one logit for binary
-cross-entropy, values for regression); targets as the dataset holds them.
+cross-entropy, values for regression); targets as the dataset holds them. ``softmax`` turns
+logits into class probabilities wherever the app needs them.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+
+def softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Probabilities from logits along ``axis``, in the logits' dtype. The largest logit is
+    subtracted first, so large logits cannot overflow."""
+    e = np.exp(logits - logits.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def predicted_classes(outputs: np.ndarray, loss_kind: str,

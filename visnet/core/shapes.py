@@ -3,15 +3,23 @@
 ``check`` never raises: it returns every node's output shape where one can be known and every
 problem found, each attached to the node at fault, so the canvas can mark them all at once.
 ``infer_shapes`` is the strict form that raises when anything is wrong.
+
+One state of a drawing is checked once: the report is kept with the Graph until its next
+change and shared by every reader (one Train click has the data fit, the compiler, the initial
+weights and the trainer; one edit has the canvas, the inspector and the summary), so it must be
+treated as read-only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from .errors import GraphError, LayerShapeError, Problem, ShapeError
-from .graph import Graph, cycle_message
+from .errors import GraphError, LayerShapeError, Problem, ShapeError, cycle_message
 from .layers import Shape
+
+if TYPE_CHECKING:  # for annotations only: the Graph imports this module to check itself
+    from .graph import Graph
 
 
 @dataclass
@@ -44,6 +52,12 @@ class ShapeReport:
 
 
 def check(graph: Graph) -> ShapeReport:
+    """The drawing's report, checked afresh only if it changed since the last check."""
+    return graph.derived("shape_report", check_afresh)
+
+
+def check_afresh(graph: Graph) -> ShapeReport:
+    """The whole check, every time it is called."""
     report = ShapeReport()
     structural = _check_structure(graph)
     report.problems.extend(structural)

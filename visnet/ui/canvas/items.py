@@ -9,7 +9,7 @@ training tint's two ends (``LIVE_TINTS``), which belong to the canvas alone.
 While training, ``NodeItem.set_live`` turns a card into a live view: its header is tinted by
 where the layer's gradient norm sits among the layers' (pale blue for the smallest, amber for
 the largest), and a "!" in the theme's warning colour at its top right says the layer looks
-unhealthy (``visnet.ui.training.health`` decides; the tooltip says why).
+unhealthy (``visnet.core.health`` decides; the tooltip says why).
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QGraphicsPathItem
 
 from ...core.errors import Problem
 from ...core.graph import Edge, Graph, Node
+from ...core.health import Badge, format_norm
 from ...core.layers import fmt_shape
 from ...core.shapes import ShapeReport
 from .. import theme
-from ..training.health import Badge, format_norm
 
 NODE_WIDTH = 160.0
 NODE_HEIGHT = 72.0

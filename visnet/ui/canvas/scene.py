@@ -22,12 +22,12 @@ from PySide6.QtWidgets import QGraphicsScene
 
 from ...core.errors import GraphError
 from ...core.graph import Change, Edge, Graph
+from ...core.health import Badge, norm_colour_position
 from ...core.layers import get as layer_type
 from ...core.shapes import ShapeReport
 from .. import theme
 from ..commands import AddNode, MoveNodes, Paste, RemoveItems, copy_nodes
 from ..document import DocumentModel
-from ..training.health import Badge, norm_colour_position
 from .interactions import GRID, Interaction, MoveNodesInteraction, NewEdgeInteraction, snap
 from .items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, NodeItem, PortItem
 

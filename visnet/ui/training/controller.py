@@ -5,7 +5,7 @@ floods the event loop (DESIGN.md, "Threads").
 
 The panels' requests (feature maps of a sample, the decision-boundary grid, histograms) are
 answered by the worker between batches, at most one at a time: ``request_probe`` asks, the
-``probed`` signal answers.
+worker measures (``visnet.core.probes``), the ``probed`` signal answers.
 
 Qt signals here are emitted on the GUI thread only (from the drain timer); the worker thread
 never touches a QObject.
@@ -17,45 +17,20 @@ import queue
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core.errors import VisNetError
+from ...core.probes import Probe, RunInfo, boundary_grid, measure, run_info
 
 DRAIN_MS = 33  # about 30 Hz
 BATCH_FLUSH_S = 0.03  # the worker sends batch points in blocks at most this often
 MAX_MESSAGES_PER_DRAIN = 200
-GRID = 80  # decision-boundary grid: GRID x GRID points
 
 IDLE, LOADING, COMPILING, RUNNING, PAUSED, STOPPING = (
     "idle", "loading", "compiling", "running", "paused", "stopping")
-
-
-@dataclass
-class RunInfo:
-    """What the panels need to know about a run once it starts."""
-
-    dataset: Any  # the Dataset (its arrays are read-only for the GUI)
-    batches: int
-    epochs: int
-    layer_labels: dict[str, str]
-    loss_kind: str
-    outputs_probabilities: bool
-    first_epoch: int = 1
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Probe:
-    """What the worker was asked to measure between two batches."""
-
-    node_id: str | None = None
-    sample: int = 0
-    boundary: bool = False
-    gallery: int = 0  # how many validation images to predict for the gallery
 
 
 class TrainingController(QObject):
@@ -253,22 +228,16 @@ class TrainingController(QObject):
     def _prepare(self, graph, weights, base_dir, announce: bool = False):
         """On the worker: the dataset (checked against the drawing) and the compiled model
         with the weights that fit. ``announce`` tells the window what is going on."""
-        from ...core.data import load as load_dataset
-        from ...core.data.fit import check_fit
-        from ...core.model import compile as compile_model
+        from ...core.prepare import load_and_compile  # Numba loads here, not at app start
 
-        settings = graph.training
         if announce:
             self._queue.put(("status", f"Loading {graph.dataset}..."))
-        dataset = load_dataset(graph.dataset, base_dir=base_dir, seed=settings.seed)
-        check_fit(graph, dataset)
-        if announce:
-            self._queue.put(("state", COMPILING))
-            self._queue.put(("status", "Compiling..."))
-        model = compile_model(graph, backend=settings.backend, seed=settings.seed)
-        if weights:
-            model.set_weights(weights, strict=False)
-        return dataset, model
+        return load_and_compile(graph, graph.dataset, base_dir, weights,
+                                on_compiling=self._announce_compiling if announce else None)
+
+    def _announce_compiling(self) -> None:
+        self._queue.put(("state", COMPILING))
+        self._queue.put(("status", "Compiling..."))
 
     # -- the GUI side ------------------------------------------------------------------------
 
@@ -364,64 +333,3 @@ class _BatchBlock:
                ev.samples_per_second, "seconds": ev.seconds}
         self._reset()
         return out
-
-
-def run_info(graph, model, dataset, batch_size: int, epochs: int, first_epoch: int) -> RunInfo:
-    labels = {n: graph.nodes[n].label for n in model.compiled.order
-              if graph.nodes[n].layer.weight_specs(graph.nodes[n].resolved_params())}
-    return RunInfo(dataset, -(-len(dataset.x_train) // batch_size), epochs, labels,
-                   model.compiled.loss.kind, model.outputs_probabilities,
-                   first_epoch=first_epoch)
-
-
-def sample_pool(dataset) -> np.ndarray:
-    """The samples whose activations the panels show: validation data, else training data."""
-    return dataset.x_val if len(dataset.x_val) else dataset.x_train
-
-
-def measure(model, info: RunInfo, probe: Probe) -> dict[str, Any]:
-    """Panel data, measured on the worker thread between batches."""
-    out: dict[str, Any] = {"dead_relu": model.dead_relu_fractions(),
-                           "saturated": model.saturated_fractions(),
-                           "gradient_norms": model.layer_gradient_norms(),
-                           "step": model.optimizer.step}
-    ds = info.dataset
-    if probe.node_id is not None and probe.node_id in model.graph.nodes:
-        out["node_id"] = probe.node_id
-        out["histograms"] = model.histograms(probe.node_id)
-        pool = sample_pool(ds)
-        sample = pool[min(max(probe.sample, 0), len(pool) - 1)][None]
-        acts = model.activations(sample, nodes=[probe.node_id])
-        if probe.node_id in acts:
-            out["activation"] = acts[probe.node_id][0]
-    if probe.boundary and ds.input_shape == (2,):
-        out["boundary"] = boundary_grid(model, info)
-    if probe.gallery and len(ds.x_val) and len(ds.input_shape) == 3 and ds.is_classes:
-        from ...core.metrics import predicted_classes
-
-        x = ds.x_val[:probe.gallery]
-        pred = predicted_classes(model.predict(x), info.loss_kind, info.outputs_probabilities)
-        out["gallery"] = (x, ds.y_val[:probe.gallery], pred)
-    return out
-
-
-def boundary_grid(model, info: RunInfo, size: int = GRID):
-    """The network's output over a grid covering the data: (xs, ys, values (H, W)), values the
-    probability of class 1 for two classes, else the predicted class."""
-    x = info.dataset.x_train
-    lo, hi = x.min(axis=0), x.max(axis=0)
-    pad = (hi - lo) * 0.1 + 1e-6
-    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], size, dtype=np.float32)
-    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], size, dtype=np.float32)
-    gx, gy = np.meshgrid(xs, ys)
-    out = model.predict(np.stack([gx.ravel(), gy.ravel()], axis=1))
-    if info.loss_kind == "binary_cross_entropy":
-        v = out[:, 0]
-        values = v if info.outputs_probabilities else 0.5 * (1.0 + np.tanh(0.5 * v))
-    elif out.shape[1] == 2:
-        z = out - out.max(axis=1, keepdims=True)
-        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-        values = out[:, 1] if info.outputs_probabilities else p[:, 1]
-    else:
-        values = out.argmax(axis=1).astype(np.float32)
-    return xs, ys, values.reshape(size, size)

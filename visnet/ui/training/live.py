@@ -10,8 +10,9 @@ import time
 import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
-from .controller import Probe, RunInfo, TrainingController, sample_pool
-from .health import HealthTracker
+from ...core.health import HealthTracker
+from ...core.probes import Probe, RunInfo, sample_pool
+from .controller import TrainingController
 
 PROBE_MS = 500  # panel data twice a second: each probe costs the GUI thread ~30 ms
 GALLERY_SIZE = 32

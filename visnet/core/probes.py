@@ -1,0 +1,99 @@
+"""What the live panels ask of a model while it trains: a layer's histograms and activations,
+the decision boundary over the data, predictions for the gallery, and each layer's health
+figures. ``measure`` answers a ``Probe``; the app calls it on the training worker between two
+batches, so every kernel call stays on that thread.
+
+Plain Python and NumPy, no Qt: the panels draw what these functions return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .metrics import predicted_classes, softmax
+
+GRID = 80  # decision-boundary grid: GRID x GRID points
+
+
+@dataclass
+class RunInfo:
+    """What the panels need to know about a run once it starts."""
+
+    dataset: Any  # the Dataset (its arrays are read-only for the GUI)
+    batches: int
+    epochs: int
+    layer_labels: dict[str, str]
+    loss_kind: str
+    outputs_probabilities: bool
+    first_epoch: int = 1
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Probe:
+    """What the worker was asked to measure between two batches."""
+
+    node_id: str | None = None
+    sample: int = 0
+    boundary: bool = False
+    gallery: int = 0  # how many validation images to predict for the gallery
+
+
+def run_info(graph, model, dataset, batch_size: int, epochs: int, first_epoch: int) -> RunInfo:
+    labels = {n: graph.nodes[n].label for n in model.compiled.order
+              if graph.nodes[n].layer.weight_specs(graph.nodes[n].resolved_params())}
+    return RunInfo(dataset, -(-len(dataset.x_train) // batch_size), epochs, labels,
+                   model.compiled.loss.kind, model.outputs_probabilities,
+                   first_epoch=first_epoch)
+
+
+def sample_pool(dataset) -> np.ndarray:
+    """The samples whose activations the panels show: validation data, else training data."""
+    return dataset.x_val if len(dataset.x_val) else dataset.x_train
+
+
+def measure(model, info: RunInfo, probe: Probe) -> dict[str, Any]:
+    """Panel data, measured between batches."""
+    out: dict[str, Any] = {"dead_relu": model.dead_relu_fractions(),
+                           "saturated": model.saturated_fractions(),
+                           "gradient_norms": model.layer_gradient_norms(),
+                           "step": model.optimizer.step}
+    ds = info.dataset
+    if probe.node_id is not None and probe.node_id in model.graph.nodes:
+        out["node_id"] = probe.node_id
+        out["histograms"] = model.histograms(probe.node_id)
+        pool = sample_pool(ds)
+        sample = pool[min(max(probe.sample, 0), len(pool) - 1)][None]
+        acts = model.activations(sample, nodes=[probe.node_id])
+        if probe.node_id in acts:
+            out["activation"] = acts[probe.node_id][0]
+    if probe.boundary and ds.input_shape == (2,):
+        out["boundary"] = boundary_grid(model, info)
+    if probe.gallery and len(ds.x_val) and len(ds.input_shape) == 3 and ds.is_classes:
+        x = ds.x_val[:probe.gallery]
+        pred = predicted_classes(model.predict(x), info.loss_kind, info.outputs_probabilities)
+        out["gallery"] = (x, ds.y_val[:probe.gallery], pred)
+    return out
+
+
+def boundary_grid(model, info: RunInfo, size: int = GRID):
+    """The network's output over a grid covering the data: (xs, ys, values (H, W)), values the
+    probability of class 1 for two classes, else the predicted class."""
+    x = info.dataset.x_train
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    pad = (hi - lo) * 0.1 + 1e-6
+    xs = np.linspace(lo[0] - pad[0], hi[0] + pad[0], size, dtype=np.float32)
+    ys = np.linspace(lo[1] - pad[1], hi[1] + pad[1], size, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, ys)
+    out = model.predict(np.stack([gx.ravel(), gy.ravel()], axis=1))
+    if info.loss_kind == "binary_cross_entropy":
+        v = out[:, 0]
+        values = v if info.outputs_probabilities else 0.5 * (1.0 + np.tanh(0.5 * v))
+    elif out.shape[1] == 2:
+        values = out[:, 1] if info.outputs_probabilities else softmax(out)[:, 1]
+    else:
+        values = out.argmax(axis=1).astype(np.float32)
+    return xs, ys, values.reshape(size, size)
