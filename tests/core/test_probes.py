@@ -58,3 +58,15 @@ def test_a_probe_gets_the_layer_it_names_the_gallery_and_every_layer_s_health():
     assert "boundary" not in out  # images have no plane to draw it on
     quiet = measure(model, info, Probe(node_id="gone"))
     assert "histograms" not in quiet and "gradient_norms" in quiet
+
+
+def test_an_autoencoder_is_answered_with_its_reconstructions():
+    graph = visnet.load(template_path("digits_autoencoder")).graph
+    model, info = trained_a_step(graph, "digits?target=input")
+    out = measure(model, info, Probe(gallery=5))
+    assert "gallery" not in out
+    x, target, output = out["reconstructions"]
+    np.testing.assert_array_equal(target, info.dataset.x_val[:5])
+    np.testing.assert_array_equal(x, target)
+    np.testing.assert_allclose(output, model.predict(info.dataset.x_val[:5]))
+    assert output.shape == (5, 1, 8, 8)

@@ -448,6 +448,24 @@ def test_the_gallery_frames_mistakes(make):
     panel.flush()
     assert panel.list.count() == 3 and not any(w for _, _, w in panel.items())
     assert panel.captions()[2] == "2 / 2"
+
+
+def test_the_gallery_shows_an_autoencoders_input_beside_its_output(make):
+    panel = make(GalleryPanel)
+    rng = np.random.default_rng(0)
+    targets = rng.uniform(size=(40, 1, 8, 8))
+    outputs = targets + 0.1  # every pixel off by 0.1: a mean squared error of 0.01
+    panel.show_reconstructions(targets, outputs)
+    panel.flush()
+    assert panel.has_data() and panel.list.count() == 32
+    assert panel.reconstruction_errors() == pytest.approx([0.01] * 32)
+    assert panel.captions()[0] == "MSE 0.0100"
+    assert panel.list.iconSize().width() > panel.list.iconSize().height()  # two images wide
+    assert panel.csv_table()[0] == ["index", "mean_squared_error"]
+    panel.show(targets[:3], [0, 1, 2], [0, 1, 1], None)  # a classifier again
+    panel.flush()
+    assert panel.reconstruction_errors() == [] and panel.captions()[2] == "1 / 2"
+    assert panel.list.iconSize().width() == panel.list.iconSize().height()
     assert not panel.list.item(0).icon().isNull()
 
 

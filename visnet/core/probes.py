@@ -76,7 +76,17 @@ def measure(model, info: RunInfo, probe: Probe) -> dict[str, Any]:
         x = ds.x_val[:probe.gallery]
         pred = predicted_classes(model.predict(x), info.loss_kind, info.outputs_probabilities)
         out["gallery"] = (x, ds.y_val[:probe.gallery], pred)
+    elif probe.gallery and len(ds.x_val) and reconstructs_images(ds):
+        x = ds.x_val[:probe.gallery]
+        out["reconstructions"] = (x, ds.y_val[:probe.gallery], model.predict(x))
     return out
+
+
+def reconstructs_images(ds) -> bool:
+    """Images in and images of the same shape out (an autoencoder): the gallery shows each
+    target beside the model's output."""
+    return len(ds.input_shape) == 3 and not ds.is_classes and \
+        tuple(ds.y_val.shape[1:]) == tuple(ds.input_shape)
 
 
 def boundary_grid(model, info: RunInfo, size: int = GRID):

@@ -11,7 +11,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from ...core.health import HealthTracker
-from ...core.probes import Probe, RunInfo, sample_pool
+from ...core.probes import Probe, RunInfo, reconstructs_images, sample_pool
 from .controller import TrainingController
 
 PROBE_MS = 500  # panel data twice a second: each probe costs the GUI thread ~30 ms
@@ -108,7 +108,7 @@ class LiveTraining(QObject):
         if ds.input_shape == (2,):
             self.panels["boundary"].set_points(ds.x_train, ds.y_train)
             self.panels["boundary"].raise_()
-        elif len(ds.input_shape) == 3 and ds.is_classes:
+        elif len(ds.input_shape) == 3 and (ds.is_classes or reconstructs_images(ds)):
             self.panels["gallery"].raise_()  # no boundary to draw: show the predictions
         elif ds.is_classes:
             self.panels["confusion"].raise_()
@@ -163,6 +163,9 @@ class LiveTraining(QObject):
             x, true, pred = data["gallery"]
             self.panels["gallery"].show(np.clip(x, 0, 1), true, pred,
                                         list(self.info.dataset.class_names))
+        if "reconstructions" in data:
+            _, target, output = data["reconstructions"]
+            self.panels["gallery"].show_reconstructions(target, output)
 
     def _on_finished(self, event) -> None:
         self._timer.stop()

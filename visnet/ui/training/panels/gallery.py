@@ -1,5 +1,6 @@
 """The "Predictions" dock (image data): thumbnails of samples captioned "predicted / true",
-mistakes framed in the theme's error colour."""
+mistakes framed in the theme's error colour; for a model that outputs images of its inputs'
+shape (an autoencoder), each input beside the model's output, captioned with their error."""
 
 from __future__ import annotations
 
@@ -35,21 +36,23 @@ def to_qimage(image: np.ndarray) -> QImage:
     raise ValueError(f"an image of shape {np.shape(image)} is neither (1|3, H, W) nor (H, W)")
 
 
-def thumbnail(image: np.ndarray, frame: str, frame_width: int) -> QPixmap:
-    """The image scaled up (nearest neighbour) to THUMB, inside a frame of that colour."""
+def thumbnail(image: np.ndarray, frame: str, frame_width: int, width: int = THUMB) -> QPixmap:
+    """The image scaled up (nearest neighbour) to fit width x THUMB, inside a frame of that
+    colour."""
     side = THUMB + 2 * FRAME
+    across = width + 2 * FRAME
     scaled = QPixmap.fromImage(to_qimage(image)).scaled(
-        THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
-    pixmap = QPixmap(side, side)
+        width, THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+    pixmap = QPixmap(across, side)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)
-    painter.drawPixmap((side - scaled.width()) // 2, (side - scaled.height()) // 2, scaled)
+    painter.drawPixmap((across - scaled.width()) // 2, (side - scaled.height()) // 2, scaled)
     pen = QPen(QColor(frame), frame_width)
     pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
     painter.setPen(pen)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     half = frame_width / 2
-    painter.drawRect(QRect(0, 0, side, side).adjusted(int(half), int(half), -int(half + 0.5),
+    painter.drawRect(QRect(0, 0, across, side).adjusted(int(half), int(half), -int(half + 0.5),
                                                       -int(half + 0.5)))
     painter.end()
     return pixmap
@@ -66,8 +69,6 @@ class GalleryPanel(PanelDock):
         self.list.setViewMode(QListView.ViewMode.IconMode)
         self.list.setResizeMode(QListView.ResizeMode.Adjust)
         self.list.setMovement(QListView.Movement.Static)
-        self.list.setIconSize(QSize(THUMB + 2 * FRAME, THUMB + 2 * FRAME))
-        self.list.setGridSize(QSize(THUMB + 2 * FRAME + 16, THUMB + 2 * FRAME + 24))
         self.list.setUniformItemSizes(True)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.set_content(self.list)
@@ -76,6 +77,31 @@ class GalleryPanel(PanelDock):
         self._pred = np.empty(0, np.int64)
         self._names: list[str] = []
         self._generation = 0
+        # An autoencoder's view: (input beside output images, mean squared errors), or None.
+        self._pairs: tuple[list[np.ndarray], np.ndarray] | None = None
+        self._set_width(THUMB)
+
+    def _set_width(self, width: int) -> None:
+        self.list.setIconSize(QSize(width + 2 * FRAME, THUMB + 2 * FRAME))
+        self.list.setGridSize(QSize(width + 2 * FRAME + 16, THUMB + 2 * FRAME + 24))
+
+    def show_reconstructions(self, targets: np.ndarray, outputs: np.ndarray) -> None:
+        """Each target (the input, for an autoencoder) beside the model's output for it,
+        captioned with their mean squared error: the first MAX_ITEMS samples."""
+        targets = np.asarray(targets, np.float64)
+        outputs = np.nan_to_num(np.asarray(outputs, np.float64))
+        if targets.shape != outputs.shape or targets.ndim != 4:
+            raise ValueError(f"targets {targets.shape} and outputs {outputs.shape} are not "
+                             f"images of one shape")
+        n = min(len(targets), MAX_ITEMS)
+        errors = ((outputs[:n] - targets[:n]) ** 2).reshape(n, -1).mean(axis=1)
+        gap = np.ones((*targets.shape[1:-1], 1))
+        pairs = [np.concatenate([np.clip(targets[i], 0, 1), gap, np.clip(outputs[i], 0, 1)],
+                                axis=-1) for i in range(n)]
+        self._pairs = (pairs, errors)
+        self._true = self._pred = np.empty(0, np.int64)
+        self._generation += 1
+        self.schedule_redraw()
 
     def show_data(self, images: np.ndarray, true: np.ndarray, predicted: np.ndarray,
                   class_names: Sequence[str] | None = None) -> None:
@@ -86,6 +112,9 @@ class GalleryPanel(PanelDock):
             raise ValueError(f"{len(images)} images, {len(true)} labels and "
                              f"{len(predicted)} predictions differ in number")
         n = min(len(images), MAX_ITEMS)
+        if self._pairs is not None:
+            self._pairs = None
+            self._images = np.empty((0, 1, 1, 1))
         if not (self._images.shape == images[:n].shape and np.array_equal(self._images,
                                                                           images[:n])):
             self._images = images[:n].copy()
@@ -98,6 +127,7 @@ class GalleryPanel(PanelDock):
         self._fill()
 
     def clear(self) -> None:
+        self._pairs = None
         self._images = np.empty((0, 1, 1, 1))
         self._generation += 1
         self._true = self._pred = np.empty(0, np.int64)
@@ -108,6 +138,10 @@ class GalleryPanel(PanelDock):
         return self._names[k] if 0 <= k < len(self._names) else str(k)
 
     def _fill(self) -> None:
+        if self._pairs is not None:
+            self._fill_pairs()
+            return
+        self._set_width(THUMB)
         n = len(self._true)
         while self.list.count() > n:
             self.list.takeItem(self.list.count() - 1)
@@ -129,10 +163,22 @@ class GalleryPanel(PanelDock):
                             + (" (mistake)" if wrong else ""))
             item.setForeground(QBrush(QColor(t.error if wrong else t.text)))
 
+    def _fill_pairs(self) -> None:
+        pairs, errors = self._pairs
+        self._set_width(2 * THUMB)
+        self.list.clear()
+        t = theme.current()
+        for image, error in zip(pairs, errors):
+            item = QListWidgetItem(QIcon(thumbnail(image, t.node_border, 1, 2 * THUMB)),
+                                   f"MSE {error:.4f}")
+            item.setToolTip(f"input (left) and the model's output (right); mean squared error "
+                            f"{error:.5g}")
+            self.list.addItem(item)
+
     # -- accessors -------------------------------------------------------------------------
 
     def has_data(self) -> bool:
-        return len(self._true) > 0
+        return len(self._true) > 0 or self._pairs is not None
 
     def items(self) -> list[tuple[int, int, bool]]:
         """(true, predicted, is_mistake) for each thumbnail shown."""
@@ -145,7 +191,14 @@ class GalleryPanel(PanelDock):
     def apply_theme(self) -> None:
         self._fill()
 
+    def reconstruction_errors(self) -> list[float]:
+        """The mean squared error of each pair shown (an autoencoder's view), else []."""
+        return [] if self._pairs is None else [float(e) for e in self._pairs[1]]
+
     def csv_table(self):
+        if self._pairs is not None:
+            return ["index", "mean_squared_error"], [[i, float(e)] for i, e in
+                                                      enumerate(self._pairs[1])]
         rows = [[i, self._name(int(t)), self._name(int(p)), int(t == p)]
                 for i, (t, p) in enumerate(zip(self._true, self._pred))]
         return ["index", "true", "predicted", "correct"], rows
