@@ -83,9 +83,10 @@ def test_each_layer_chooses_its_own():
     assert w[f"{second}/kernel"].any() and w[f"{second}/bias"].any()
 
 
-def test_defaults_keep_keras_kernels_and_recurrent_starts():
+def test_defaults_and_the_recurrent_layers_keras_start():
     t = visnet.layer_types
-    assert t["Dense"].defaults()["kernel_initializer"] == "glorot_uniform"
+    assert t["Dense"].defaults()["kernel_initializer"] == "he_uniform"
+    assert t["LSTM"].defaults()["kernel_initializer"] == "glorot_uniform"
     assert t["Dense"].defaults()["bias_initializer"] == "torch"
     assert t["LSTM"].defaults()["bias_initializer"] == "unit_forget"
     w = init.init_graph(Graph.sequential([5, 3], ("LSTM", {"units": 4}), ("Dense", {"units": 2})),

@@ -129,8 +129,9 @@ class Compiled:
     """Everything about a drawing that does not depend on the batch size."""
 
     def __init__(self, graph: Graph, optimizer_type: str = "adam"):
-        infer_shapes(graph)  # raises GraphError naming every problem
         report = check(graph)
+        if not report.ok:
+            infer_shapes(graph)  # raises GraphError naming every problem
         self.graph = graph
         self.optimizer_type = optimizer_type
         self.order = graph.topological_order()

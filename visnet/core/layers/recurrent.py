@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from ..backends.opcodes import FIELDS, Op, encode
 from ..params import ParamSpec
-from .base import (KERNEL_INITIALIZER, WeightSpec, activation_code, bias_spec, initializer_param,
+from .base import (WeightSpec, activation_code, bias_spec, initializer_param,
                    join_text, kernel_spec, sequence_or_hint)
 from .lowering import Instructions, LayerContext, Lowering, Region
 
@@ -33,16 +33,18 @@ def card(p) -> list[str]:
 
 def weights(gates: int, bias: Callable, bias_init: str) -> tuple[WeightSpec, ...]:
     """Keras' layout: the gates side by side in the kernels' columns."""
-    return (kernel_spec(lambda p, x: (x[-1], gates * p["units"])),
+    return (kernel_spec(lambda p, x: (x[-1], gates * p["units"]), "glorot_uniform"),
             WeightSpec("recurrent_kernel", lambda p, x: (p["units"], gates * p["units"]),
                        "orthogonal"),
             bias_spec(bias, bias_init, when=None))
 
 
 def initializer_params(bias_default: str = "zeros", extra: tuple[str, ...] = ()):
-    # Recurrent biases keep Keras' start (zeros; an LSTM's forget gate at one), which trains
-    # these layers well; the input kernel's and the bias's initialisers can be chosen.
-    return (KERNEL_INITIALIZER, initializer_param("bias_initializer", bias_default, extra))
+    # Recurrent layers keep Keras' start (glorot kernels, orthogonal recurrent kernels, zero
+    # biases and an LSTM's forget gate at one), which trains them well; the input kernel's and
+    # the bias's initialisers can be chosen.
+    return (initializer_param("kernel_initializer", "glorot_uniform"),
+            initializer_param("bias_initializer", bias_default, extra))
 
 
 def lowering(forward_op: Op, backward_op: Op, workspaces: Workspaces) -> Lowering:
