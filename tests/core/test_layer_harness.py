@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 import torch_reference as ref
+from gradcheck import assert_gradients_match_central_differences
 from layer_harness import (BATCH, harness_data, harness_graph, harness_weights, layer_params)
 from visnet.core import layers
-from visnet.core.backends.cpu.backend import CpuBackend
 from visnet.core.backends.cpu.executor import HANDLERS, load_handlers
 from visnet.core.backends.opcodes import OP_SLOT, Op
 from visnet.core.graph import Graph
-from visnet.core.model import Model, compile
+from visnet.core.model import compile
 
 TYPES = [pytest.param(t, id=t.name) for t in layers.LAYER_TYPES]
 
@@ -103,28 +103,12 @@ def test_forward_and_gradients_match_pytorch(t, backend):
 
 
 @pytest.mark.parametrize("t", TYPES)
-def test_gradients_match_finite_differences_in_float64(t, entries=5, eps=1e-6):
+def test_gradients_match_finite_differences_in_float64(t):
     g, _ = harness_graph(t)
-    training = t.name not in ref.INFERENCE_ONLY
-    model = Model(g, CpuBackend(parallel=False, dtype=np.float64))
-    weights = {k: np.ascontiguousarray(v, np.float64) for k, v in harness_weights(g).items()}
-    model.set_weights(weights)
     x, y = harness_data(g)
-    x = x.astype(np.float64)
-    _, grads = model.loss_and_grads(x, y, training=training)
-    rng = np.random.default_rng(3)
-    for key, grad in grads.items():
-        flat = weights[key].reshape(-1)
-        for i in rng.choice(flat.size, size=min(entries, flat.size), replace=False):
-            old = flat[i]
-            losses = []
-            for value in (old + eps, old - eps):
-                flat[i] = value
-                model.set_weights(weights)
-                losses.append(model.loss_and_grads(x, y, training=training)[0])
-            flat[i] = old
-            numeric = (losses[0] - losses[1]) / (2 * eps)
-            assert grad.reshape(-1)[i] == pytest.approx(numeric, rel=1e-5, abs=1e-8), (key, i)
+    assert_gradients_match_central_differences(g, harness_weights(g), x, y,
+                                               training=t.name not in ref.INFERENCE_ONLY,
+                                               entries=5)
 
 
 @pytest.mark.parametrize("t", TYPES)

@@ -4,11 +4,11 @@ central finite differences in float64."""
 import numpy as np
 import pytest
 
-from visnet.core.backends.cpu.backend import CpuBackend
 from visnet.core.initializers import init_graph
-from visnet.core.model import Model, compile
+from visnet.core.model import compile
 
 import torch_reference as ref
+from gradcheck import assert_gradients_match_central_differences
 from model_graphs import CONV_GRAPHS, DENSE_GRAPHS, RECURRENT_GRAPHS, targets_for
 
 BATCH = 5
@@ -69,27 +69,9 @@ def test_predict_matches_pytorch_forward(name, make):
 
 def finite_difference_check(graph, training=True, entries=6, eps=1e-6):
     """Central differences in float64 of the loss w.r.t. a few entries of every tensor."""
-    model = Model(graph, CpuBackend(parallel=False, dtype=np.float64))
-    weights = {k: np.ascontiguousarray(v, np.float64) for k, v in weights_for(graph).items()}
-    model.set_weights(weights)
     x, y = data(graph)
-    x = x.astype(np.float64)
-    _, grads = model.loss_and_grads(x, y, training=training)
-    rng = np.random.default_rng(3)
-    for key, g in grads.items():
-        flat = weights[key].reshape(-1)
-        for i in rng.choice(flat.size, size=min(entries, flat.size), replace=False):
-            old = flat[i]
-            flat[i] = old + eps
-            model.set_weights(weights)
-            up = model.loss_and_grads(x, y, training=training)[0]
-            flat[i] = old - eps
-            model.set_weights(weights)
-            down = model.loss_and_grads(x, y, training=training)[0]
-            flat[i] = old
-            numeric = (up - down) / (2 * eps)
-            assert g.reshape(-1)[i] == pytest.approx(numeric, rel=1e-5, abs=1e-8), (key, i)
-    model.set_weights(weights)
+    assert_gradients_match_central_differences(graph, weights_for(graph), x, y, training,
+                                               entries, eps)
 
 
 @pytest.mark.parametrize("name, make", CASES)

@@ -9,7 +9,8 @@ module here, listed in LAYER_TYPES (see docs/adding-a-layer.md).
 Shapes leave out the batch axis. Images are (channels, height, width); sequences are
 (time, features). Tensor layouts (documented in docs/file-format.md):
 
-- Dense kernel (in_features, units); Conv2D kernel (filters, in_channels, kh, kw)
+- Dense kernel (in_features, units); Conv2D kernel (filters, in_channels, kh, kw); Conv1D
+  kernel (kernel_size, in_features, filters)
 - recurrent kernels (in_features, gates * units) and (units, gates * units), gates side by side
   in the order i, f, c, o (LSTM) and z, r, h (GRU, with the reset gate applied after the
   recurrent product and two bias rows: input and recurrent), as Keras keeps them.

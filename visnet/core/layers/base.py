@@ -1,13 +1,6 @@
 """What every layer type declares (LayerType, WeightSpec), and the pieces several types share:
-activation names, parameter declarations, shape helpers.
-
-Shapes leave out the batch axis. Images are (channels, height, width); sequences are
-(time, features). Tensor layouts (documented in docs/file-format.md):
-
-- Dense kernel (in_features, units); Conv2D kernel (filters, in_channels, kh, kw)
-- recurrent kernels (in_features, gates * units) and (units, gates * units), gates side by side
-  in the order i, f, c, o (LSTM) and z, r, h (GRU, with the reset gate applied after the
-  recurrent product and two bias rows: input and recurrent), as Keras keeps them.
+activation names, parameter declarations, initialiser choices, shape helpers (shapes and tensor
+layouts: see the package's docstring).
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """GlobalAvgPool1D: the mean of each feature over every time step, (time, features) ->
 (features,). One average-pooling window as long as the sequence."""
 
-from ..backends.opcodes import Op, encode
 from . import pooling1d
 from .base import LayerType, sequence_or_hint
-from .lowering import Instructions, LayerContext, Lowering
+from .lowering import LayerContext
 
 
 def _shape(p, inputs):
@@ -12,22 +11,12 @@ def _shape(p, inputs):
     return (features,)
 
 
-def _fields(ctx: LayerContext) -> dict[str, int]:
+def _whole_sequence(ctx: LayerContext) -> tuple[int, int]:
     steps = ctx.input_shapes[0][0]
-    return pooling1d.image_fields(ctx, steps, steps)
-
-
-def _forward(ctx: LayerContext) -> Instructions:
-    return [encode(Op.AVGPOOL_FWD, x=ctx.inputs[0].offset, y=ctx.out.offset, **_fields(ctx))]
-
-
-def _backward(ctx: LayerContext) -> Instructions:
-    dx = ctx.dx(0)
-    return [encode(Op.AVGPOOL_BWD, dy=ctx.dy.offset, dx=dx.offset, acc=ctx.acc(dx),
-                   **_fields(ctx))]
+    return steps, steps
 
 
 GLOBAL_AVG_POOL1D = LayerType(
     "GlobalAvgPool1D", "Pooling", "Mean of each feature over the whole sequence.",
     (), _shape, example=({}, ((5, 4),)), card=lambda p: [],
-    lowering=Lowering(forward=_forward, backward=_backward))
+    lowering=pooling1d.lowering(largest=False, window=_whole_sequence))

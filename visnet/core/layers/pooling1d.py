@@ -2,10 +2,13 @@
 image of height time and width features, so pooling a window of p steps with stride s is the
 2-D pooling kernels' (p, 1) window with stride (s, 1): no kernel of their own."""
 
+from collections.abc import Callable
+
+from ..backends.opcodes import Op, encode
 from ..errors import LayerShapeError
 from ..params import ParamSpec
 from .base import fmt_shape, join_text, sequence_or_hint
-from .lowering import LayerContext
+from .lowering import Instructions, LayerContext, Lowering
 
 
 def params():
@@ -42,3 +45,27 @@ def image_fields(ctx: LayerContext, size: int, step: int) -> dict[str, int]:
     out_steps = (steps - size) // step + 1
     return dict(batch=ctx.batch, channels=1, height=steps, width=features, out_h=out_steps,
                 out_w=features, ph=size, pw=1, sh=step, sw=1)
+
+
+def lowering(largest: bool, window: Callable[[LayerContext], tuple[int, int]]) -> Lowering:
+    """The lowering of a 1-D pool: the largest value (else the mean) of windows of
+    ``window(ctx)`` = (size, stride) steps, by the 2-D pooling ops."""
+    forward_op = Op.MAXPOOL_FWD if largest else Op.AVGPOOL_FWD
+
+    def forward(ctx: LayerContext) -> Instructions:
+        return [encode(forward_op, x=ctx.inputs[0].offset, y=ctx.out.offset,
+                       **image_fields(ctx, *window(ctx)))]
+
+    def backward(ctx: LayerContext) -> Instructions:
+        dx = ctx.dx(0)
+        fields = dict(dy=ctx.dy.offset, dx=dx.offset, acc=ctx.acc(dx),
+                      **image_fields(ctx, *window(ctx)))
+        if largest:  # the gradient goes to where each window's largest value was
+            return [encode(Op.MAXPOOL_BWD, x=ctx.inputs[0].offset, y=ctx.out.offset, **fields)]
+        return [encode(Op.AVGPOOL_BWD, **fields)]
+
+    return Lowering(forward=forward, backward=backward)
+
+
+def declared_window(ctx: LayerContext) -> tuple[int, int]:
+    return ctx.params["pool_size"], stride(ctx.params)
