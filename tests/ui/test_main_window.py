@@ -624,3 +624,18 @@ def test_the_screenshot_window_leaves_the_settings_alone(qtbot, tmp_path):
     assert not window.autosaver.timer.isActive()
     assert window.close()
     assert app_settings_module.app_settings().value("window/state") is None
+
+
+def test_about_names_the_versions_a_bug_report_needs():
+    import numba
+    import numpy
+    import PySide6
+
+    from visnet import __version__
+    from visnet.ui.main_window import about_text
+
+    text = about_text()
+    for name, version in (("VisNet", __version__), ("numba", numba.__version__),
+                          ("numpy", numpy.__version__), ("PySide6", PySide6.__version__)):
+        assert name in text and version in text
+    assert "Python" in text and "Qt" in text

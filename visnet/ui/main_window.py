@@ -609,9 +609,7 @@ class MainWindow(QMainWindow):
         self.summary_dock.raise_()
 
     def about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          "<b>VisNet</b><p>Draw neural networks, train them on a Numba core and "
-                          "watch every layer learn.</p>")
+        QMessageBox.about(self, f"About {APP_NAME}", about_text())
 
     # -- drops from the file manager ---------------------------------------------------------
 
@@ -667,3 +665,22 @@ def _call(widget: QWidget, method: str) -> None:
     target = widget.lineEdit() if isinstance(widget, QComboBox) else widget
     if hasattr(target, method):
         getattr(target, method)()
+
+
+def about_text() -> str:
+    """Help > About: what VisNet is and the versions of what it runs on (for bug reports)."""
+    import platform
+
+    import numba
+    import numpy
+    import PySide6
+    from PySide6.QtCore import qVersion
+
+    from .. import __version__
+
+    versions = [("VisNet", __version__), ("Python", platform.python_version()),
+                ("Qt", f"{qVersion()} (PySide6 {PySide6.__version__})"),
+                ("numba", numba.__version__), ("numpy", numpy.__version__)]
+    rows = "".join(f"<tr><td>{name}</td><td>{version}</td></tr>" for name, version in versions)
+    return ("<b>VisNet</b><p>Draw neural networks, train them on a Numba core and watch every "
+            f"layer learn.</p><table>{rows}</table>")
