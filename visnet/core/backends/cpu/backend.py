@@ -23,7 +23,7 @@ class Program:
 
 
 def has_parallel_pass(instructions: np.ndarray) -> bool:
-    return bool(instructions[:, BACKEND_SLOT].any()) if len(instructions) else False
+    return bool(instructions[:, BACKEND_SLOT].any())  # False for an empty program too
 
 
 class CpuBackend(Backend):
