@@ -22,14 +22,28 @@ BATCH = 4
 HEAD_UNITS = 3
 
 
-def layer_params(t: layers.LayerType) -> dict:
-    return t.resolve(t.check_params(t.example[0]))
+def cases() -> list[tuple[layers.LayerType, dict]]:
+    """(type, variant) for every catalogue entry's example and each of its variants."""
+    return [(t, v) for t in layers.LAYER_TYPES for v in ({}, *t.variants)]
 
 
-def harness_graph(t: layers.LayerType) -> tuple[Graph, str]:
-    """(the drawing, the id of the node of type t)"""
+def case_id(t: layers.LayerType, variant: dict) -> str:
+    return t.name + "".join(f"-{k}={v}" for k, v in variant.items())
+
+
+def given_params(t: layers.LayerType, variant: dict | None = None) -> dict:
+    return {**t.example[0], **(variant or {})}
+
+
+def layer_params(t: layers.LayerType, variant: dict | None = None) -> dict:
+    return t.resolve(t.check_params(given_params(t, variant)))
+
+
+def harness_graph(t: layers.LayerType, variant: dict | None = None) -> tuple[Graph, str]:
+    """(the drawing, the id of the node of type t, with the example's params and the
+    variant's laid over them)"""
     g = Graph()
-    params, inputs = t.example
+    params, inputs = given_params(t, variant), t.example[1]
     if t.name == "Input":
         node = g.add("Input", **params)
         last = g.add("Flatten")
@@ -52,7 +66,7 @@ def harness_graph(t: layers.LayerType) -> tuple[Graph, str]:
             g.connect(dense, reshape)
             g.connect(reshape, node)
         last = node
-        if len(t.output_shape(layer_params(t), [tuple(s) for s in inputs])) != 1:
+        if len(t.output_shape(layer_params(t, variant), [tuple(s) for s in inputs])) != 1:
             last = g.add("Flatten")
             g.connect(node, last)
     head = g.add("Dense", units=HEAD_UNITS)

@@ -8,14 +8,15 @@ import pytest
 
 import torch_reference as ref
 from gradcheck import assert_gradients_match_central_differences
-from layer_harness import (BATCH, harness_data, harness_graph, harness_weights, layer_params)
+from layer_harness import (BATCH, case_id, cases, harness_data, harness_graph, harness_weights,
+                           layer_params)
 from visnet.core import layers
 from visnet.core.backends.cpu.executor import HANDLERS, load_handlers
 from visnet.core.backends.opcodes import OP_SLOT, Op
 from visnet.core.graph import Graph
 from visnet.core.model import compile
 
-TYPES = [pytest.param(t, id=t.name) for t in layers.LAYER_TYPES]
+CASES = [pytest.param(t, v, id=case_id(t, v)) for t, v in cases()]
 
 
 def ops_of(graph: Graph) -> set[Op]:
@@ -41,7 +42,8 @@ def missing_pieces(t: layers.LayerType) -> list[str]:
         missing.append("a lowering (forward, backward) in its declaration")
     if not missing:
         load_handlers()
-        for op in sorted(ops_of(harness_graph(t)[0])):
+        ops = set().union(*(ops_of(harness_graph(t, v)[0]) for v in ({}, *t.variants)))
+        for op in sorted(ops):
             if int(op) not in HANDLERS:
                 missing.append(f"a CPU handler for {op.name}: @handles in a module of "
                                f"visnet/core/backends/cpu/")
@@ -58,17 +60,17 @@ def test_every_type_has_what_the_harness_needs():
         f"- {name}: " + "; ".join(m) for name, m in report.items())
 
 
-@pytest.mark.parametrize("t", TYPES)
-def test_config_round_trips(t):
-    g, node = harness_graph(t)
+@pytest.mark.parametrize("t, variant", CASES)
+def test_config_round_trips(t, variant):
+    g, node = harness_graph(t, variant)
     again = Graph.from_dict(json.loads(json.dumps(g.to_dict())))
     assert again.node(node).params == g.node(node).params
-    assert again.node(node).resolved_params() == layer_params(t)
+    assert again.node(node).resolved_params() == layer_params(t, variant)
 
 
-@pytest.mark.parametrize("t", TYPES)
-def test_shape_rule_and_parameter_count_agree_with_the_tensors(t):
-    g, node = harness_graph(t)
+@pytest.mark.parametrize("t, variant", CASES)
+def test_shape_rule_and_parameter_count_agree_with_the_tensors(t, variant):
+    g, node = harness_graph(t, variant)
     weights = harness_weights(g)
     x, y = harness_data(g)
     training = t.name not in ref.INFERENCE_ONLY
@@ -77,7 +79,7 @@ def test_shape_rule_and_parameter_count_agree_with_the_tensors(t):
         assert tuple(outs[node].shape) == (BATCH, *g.infer_shapes()[node])
     model = compile(g, backend="serial")
     own = {k: v for k, v in model.get_weights().items() if k.startswith(f"{node}/")}
-    params = layer_params(t)
+    params = layer_params(t, variant)
     inputs = [tuple(s) for s in t.example[1]]
     trainable, frozen = t.param_count(params, inputs)
     assert sum(v.size for v in own.values()) == trainable + frozen
@@ -85,10 +87,10 @@ def test_shape_rule_and_parameter_count_agree_with_the_tensors(t):
         t.weight_shapes(params, inputs)
 
 
-@pytest.mark.parametrize("t", TYPES)
+@pytest.mark.parametrize("t, variant", CASES)
 @pytest.mark.parametrize("backend", ["cpu", "serial"])
-def test_forward_and_gradients_match_pytorch(t, backend):
-    g, node = harness_graph(t)
+def test_forward_and_gradients_match_pytorch(t, variant, backend):
+    g, node = harness_graph(t, variant)
     model = compile(g, backend=backend)
     weights = harness_weights(g)
     model.set_weights(weights)
@@ -102,18 +104,18 @@ def test_forward_and_gradients_match_pytorch(t, backend):
         np.testing.assert_allclose(grad, ref_grads[k], rtol=1e-4, atol=1e-6, err_msg=k)
 
 
-@pytest.mark.parametrize("t", TYPES)
-def test_gradients_match_finite_differences_in_float64(t):
-    g, _ = harness_graph(t)
+@pytest.mark.parametrize("t, variant", CASES)
+def test_gradients_match_finite_differences_in_float64(t, variant):
+    g, _ = harness_graph(t, variant)
     x, y = harness_data(g)
     assert_gradients_match_central_differences(g, harness_weights(g), x, y,
                                                training=t.name not in ref.INFERENCE_ONLY,
                                                entries=5)
 
 
-@pytest.mark.parametrize("t", TYPES)
-def test_parallel_and_serial_train_alike(t):
-    g, _ = harness_graph(t)
+@pytest.mark.parametrize("t, variant", CASES)
+def test_parallel_and_serial_train_alike(t, variant):
+    g, _ = harness_graph(t, variant)
     x, y = harness_data(g)
     weights = harness_weights(g)
     results = []

@@ -13,7 +13,7 @@ from visnet.core.initializers import init_layer
 
 DESIGN_TYPES = {
     "Input", "Dense", "Conv2D", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "Flatten", "Reshape",
-    "Conv1D", "MaxPool1D", "AvgPool1D", "GlobalAvgPool1D", "UpSampling2D",
+    "Conv1D", "MaxPool1D", "AvgPool1D", "GlobalAvgPool1D", "UpSampling2D", "Conv2DTranspose",
     "Dropout", "BatchNorm", "LayerNorm", "Activation", "SimpleRNN", "LSTM", "GRU", "Add",
     "Concatenate", "Loss",
 }
@@ -177,6 +177,15 @@ def test_recurrent_kernel_starts_orthogonal():
     ("Conv2D", {"filters": 2, "kernel_size": [3, 1], "strides": [1, 2]}, (1, 5, 5), (2, 3, 3)),
     ("MaxPool2D", {"pool_size": 2}, (4, 7, 7), (4, 3, 3)),
     ("AvgPool2D", {"pool_size": 3, "strides": 1}, (4, 5, 5), (4, 3, 3)),
+    ("MaxPool2D", {"pool_size": 2, "padding": "same"}, (4, 7, 6), (4, 4, 3)),
+    ("AvgPool2D", {"pool_size": 3, "strides": 2, "padding": "same"}, (1, 1, 5), (1, 1, 3)),
+    ("MaxPool1D", {"pool_size": 3, "strides": 2, "padding": "same"}, (7, 5), (4, 5)),
+    ("AvgPool1D", {"pool_size": 4, "padding": "same"}, (2, 5), (1, 5)),
+    ("Conv2DTranspose", {"filters": 6, "kernel_size": 3}, (2, 7, 7), (6, 15, 15)),
+    ("Conv2DTranspose", {"filters": 6, "kernel_size": 3, "padding": "same"}, (2, 7, 7),
+     (6, 14, 14)),
+    ("Conv2DTranspose", {"filters": 1, "kernel_size": [2, 5], "strides": [3, 1]}, (2, 4, 4),
+     (1, 12, 8)),
     ("Reshape", {"target_shape": [-1, 4]}, (2, 8), (4, 4)),
     ("Concatenate", {"axis": -1}, (3, 4), (3, 8)),
     ("LSTM", {"units": 7, "return_sequences": True}, (9, 2), (9, 7)),

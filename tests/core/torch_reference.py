@@ -120,18 +120,59 @@ def _conv2d(ins, W, p, training):
     return activation(y, p["activation"], image=True)
 
 
+@reference("Conv2DTranspose")
+def _conv2d_transpose(ins, W, p, training):
+    """The full transposed convolution, then Keras' output size: 'valid' keeps
+    size*stride + max(kernel - stride, 0) values (zeros past the full result when the kernel is
+    shorter than the stride), 'same' keeps size*stride from max(kernel - stride, 0) // 2 on."""
+    x = ins[0]
+    (kh, kw), (sh, sw) = layers.pair(p["kernel_size"]), layers.pair(p["strides"])
+    y = F.conv_transpose2d(x, W("kernel"), stride=(sh, sw))
+    out, start = [], []
+    for size, k, s in ((x.shape[2], kh, sh), (x.shape[3], kw, sw)):
+        if p["padding"] == "valid":
+            out.append(size * s + max(k - s, 0))
+            start.append(0)
+        else:
+            out.append(size * s)
+            start.append(max(k - s, 0) // 2)
+    y = y[:, :, start[0]:start[0] + out[0], start[1]:start[1] + out[1]]
+    y = F.pad(y, (0, out[1] - y.shape[3], 0, out[0] - y.shape[2]))
+    if p["use_bias"]:
+        y = y + W("bias")[None, :, None, None]
+    return activation(y, p["activation"], image=True)
+
+
 def _pool_strides(p):
     return layers.pair(p["strides"] if p["strides"] is not None else p["pool_size"])
 
 
+def pool2d(x, size, strides, padding, largest):
+    """Keras' pooling of (batch, channels, height, width): with 'same' padding the edge windows
+    take only the values inside the image (the padding is -inf for a max and is not counted in
+    a mean)."""
+    (kh, kw), (sh, sw) = size, strides
+    if padding == "valid":
+        return (F.max_pool2d if largest else F.avg_pool2d)(x, (kh, kw), (sh, sw))
+    top, bottom = _same_pad(x.shape[2], kh, sh)
+    left, right = _same_pad(x.shape[3], kw, sw)
+    pads = (left, right, top, bottom)
+    if largest:
+        return F.max_pool2d(F.pad(x, pads, value=-math.inf), (kh, kw), (sh, sw))
+    sums = F.avg_pool2d(F.pad(x, pads), (kh, kw), (sh, sw), divisor_override=1)
+    counts = F.avg_pool2d(F.pad(torch.ones_like(x[:1, :1]), pads), (kh, kw), (sh, sw),
+                          divisor_override=1)
+    return sums / counts
+
+
 @reference("MaxPool2D")
 def _max_pool2d(ins, W, p, training):
-    return F.max_pool2d(ins[0], layers.pair(p["pool_size"]), _pool_strides(p))
+    return pool2d(ins[0], layers.pair(p["pool_size"]), _pool_strides(p), p["padding"], True)
 
 
 @reference("AvgPool2D")
 def _avg_pool2d(ins, W, p, training):
-    return F.avg_pool2d(ins[0], layers.pair(p["pool_size"]), _pool_strides(p))
+    return pool2d(ins[0], layers.pair(p["pool_size"]), _pool_strides(p), p["padding"], False)
 
 
 @reference("GlobalAvgPool2D")
@@ -155,15 +196,17 @@ def _conv1d(ins, W, p, training):
     return activation(y.transpose(1, 2), p["activation"])
 
 
-def _pool1d(pool):
+def _pool1d(largest):
     def run(ins, W, p, training):
         stride = p["strides"] if p["strides"] is not None else p["pool_size"]
-        return pool(ins[0].transpose(1, 2), p["pool_size"], stride).transpose(1, 2)
+        x = ins[0].transpose(1, 2)[:, :, :, None]  # (batch, features, time, 1)
+        y = pool2d(x, (p["pool_size"], 1), (stride, 1), p["padding"], largest)
+        return y[:, :, :, 0].transpose(1, 2)
     return run
 
 
-REFERENCES["MaxPool1D"] = _pool1d(F.max_pool1d)
-REFERENCES["AvgPool1D"] = _pool1d(F.avg_pool1d)
+REFERENCES["MaxPool1D"] = _pool1d(largest=True)
+REFERENCES["AvgPool1D"] = _pool1d(largest=False)
 
 
 @reference("GlobalAvgPool1D")

@@ -5,8 +5,7 @@ inference forward. A new layer type is checked here by being declared."""
 import numpy as np
 import pytest
 
-from layer_harness import harness_data, harness_graph, harness_weights
-from visnet.core import layers
+from layer_harness import case_id, cases, harness_data, harness_graph, harness_weights
 from visnet.core.model import compile
 
 pytestmark = pytest.mark.filterwarnings(  # SplitMix64 wraps on purpose; the simulator warns
@@ -15,9 +14,12 @@ pytestmark = pytest.mark.filterwarnings(  # SplitMix64 wraps on purpose; the sim
 RTOL, ATOL = 2e-4, 2e-5  # float32 on both sides; sums run in another order on the GPU
 
 
-@pytest.mark.parametrize("t", [pytest.param(t, id=t.name) for t in layers.LAYER_TYPES])
-def test_cuda_agrees_with_the_cpu(t):
-    g, _ = harness_graph(t)
+CASES = [pytest.param(t, v, id=case_id(t, v)) for t, v in cases()]
+
+
+@pytest.mark.parametrize("t, variant", CASES)
+def test_cuda_agrees_with_the_cpu(t, variant):
+    g, _ = harness_graph(t, variant)
     weights = harness_weights(g)
     x, y = harness_data(g)
     models = {}

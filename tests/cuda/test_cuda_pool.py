@@ -1,6 +1,7 @@
 """The CUDA pooling handlers against the CPU kernels (visnet.core.backends.cpu.pool): max,
 average and global average pooling, forward and backward, on several shapes (pool sizes 2 and 3,
-strides 1 and 2, overlapping windows, sizes the windows do not tile), acc 0 and 1. Runs in
+strides 1 and 2, overlapping windows, sizes the windows do not tile, Keras' 'same' padding), acc
+0 and 1. Runs in
 Numba's CUDA simulator where there is no GPU."""
 
 import numpy as np
@@ -11,21 +12,32 @@ import visnet.core.backends.cuda.pool  # noqa: F401  (registers the handlers)
 from visnet.core.backends.cpu import pool as cpu
 from visnet.core.backends.cuda.ops import HANDLERS
 from visnet.core.backends.opcodes import Op, encode
+from visnet.core.layers.padding import geometry
 
 RTOL, ATOL = 2e-4, 2e-5
 GAP = 3  # sentinel values between the tensors of an arena: a kernel must not touch them
 SENTINEL = np.float32(-777.0)
 
-# (batch, channels, height, width, ph, pw, sh, sw)
+# (batch, channels, height, width, ph, pw, sh, sw, padding)
 SHAPES = [
-    (2, 2, 4, 4, 2, 2, 2, 2),  # the CPU's 2x2 fast path, windows tile the plane
-    (2, 2, 5, 5, 2, 2, 2, 2),  # 2x2 fast path, a last row and column no window covers
-    (1, 3, 5, 6, 3, 3, 1, 1),  # overlapping windows, stride 1
-    (2, 1, 7, 5, 3, 3, 2, 2),  # overlapping windows, stride 2, non-divisible
-    (1, 2, 5, 4, 2, 2, 1, 1),  # pool 2 stride 1
-    (2, 2, 6, 7, 2, 3, 1, 2),  # non-square pool and strides
+    (2, 2, 4, 4, 2, 2, 2, 2, "valid"),  # the CPU's 2x2 fast path, windows tile the plane
+    (2, 2, 5, 5, 2, 2, 2, 2, "valid"),  # 2x2 fast path, a last row and column no window covers
+    (1, 3, 5, 6, 3, 3, 1, 1, "valid"),  # overlapping windows, stride 1
+    (2, 1, 7, 5, 3, 3, 2, 2, "valid"),  # overlapping windows, stride 2, non-divisible
+    (1, 2, 5, 4, 2, 2, 1, 1, "valid"),  # pool 2 stride 1
+    (2, 2, 6, 7, 2, 3, 1, 2, "valid"),  # non-square pool and strides
+    (2, 2, 5, 5, 2, 2, 2, 2, "same"),  # the last row and column windows reach past the edge
+    (1, 2, 6, 7, 3, 3, 1, 1, "same"),  # windows past every edge
+    (2, 1, 7, 6, 3, 2, 2, 3, "same"),  # padding before and after
 ]
-IDS = ["2x2s2", "2x2s2-ragged", "3x3s1", "3x3s2", "2x2s1", "2x3s1x2"]
+IDS = ["2x2s2", "2x2s2-ragged", "3x3s1", "3x3s2", "2x2s1", "2x3s1x2", "2x2s2-same",
+       "3x3s1-same", "3x2s2x3-same"]
+
+
+def window_args(shape):
+    """(ph, pw, sh, sw, pad_top, pad_left): the kernels' window arguments."""
+    _, _, h, w, ph, pw, sh, sw, padding = shape
+    return (ph, pw, sh, sw, *geometry(h, w, ph, pw, sh, sw, padding)[2:])
 
 
 def arena(*arrays):
@@ -61,9 +73,9 @@ def run(op, W, **f):
 
 
 def inputs(shape, seed, ties=False):
-    b, c, h, w, ph, pw, sh, sw = shape
+    b, c, h, w, ph, pw, sh, sw, padding = shape
     rng = np.random.default_rng(seed)
-    oh, ow = (h - ph) // sh + 1, (w - pw) // sw + 1
+    oh, ow = geometry(h, w, ph, pw, sh, sw, padding)[:2]
     if ties:  # few distinct values: windows hold their maximum more than once
         x = rng.integers(0, 3, (b, c, h, w)).astype(np.float32)
     else:
@@ -74,9 +86,10 @@ def inputs(shape, seed, ties=False):
 
 
 def sizes(shape, oh, ow):
-    b, c, h, w, ph, pw, sh, sw = shape
+    b, c, h, w, ph, pw, sh, sw, padding = shape
+    top, left = window_args(shape)[4:]
     return dict(batch=b, channels=c, height=h, width=w, out_h=oh, out_w=ow, ph=ph, pw=pw,
-                sh=sh, sw=sw)
+                sh=sh, sw=sw, pad_top=top, pad_left=left)
 
 
 @pytest.mark.parametrize("kind", ["max", "avg"])
@@ -85,7 +98,7 @@ def test_pool_forward(kind, shape):
     x, dy, _, oh, ow = inputs(shape, 0, ties=kind == "max")
     y = np.zeros_like(dy)
     fwd = cpu.maxpool2d_forward if kind == "max" else cpu.avgpool2d_forward
-    fwd(x, y, *shape[4:], 0)
+    fwd(x, y, *window_args(shape), 0)
     garbage = np.full_like(y, 5.0)  # the output is overwritten
     W, (ox, oy) = arena(x, garbage)
     run(Op.MAXPOOL_FWD if kind == "max" else Op.AVGPOOL_FWD, W, x=ox, y=oy, **sizes(shape, oh, ow))
@@ -101,9 +114,9 @@ def test_pool_forward(kind, shape):
 def test_maxpool_backward(shape, acc, ties):
     x, dy, dx0, oh, ow = inputs(shape, 1, ties)
     y = np.zeros_like(dy)
-    cpu.maxpool2d_forward(x, y, *shape[4:], 0)
+    cpu.maxpool2d_forward(x, y, *window_args(shape), 0)
     dx = dx0.copy()
-    cpu.maxpool2d_backward(x, y, dy, dx, *shape[4:], acc, 0)
+    cpu.maxpool2d_backward(x, y, dy, dx, *window_args(shape), acc, 0)
     W, (o_x, o_y, o_dy, o_dx) = arena(x, y, dy, dx0)
     run(Op.MAXPOOL_BWD, W, x=o_x, y=o_y, dy=o_dy, dx=o_dx, acc=acc, **sizes(shape, oh, ow))
     got = read(W, o_dx, dx.shape)
@@ -114,14 +127,14 @@ def test_maxpool_backward(shape, acc, ties):
 
 def test_maxpool_nan():
     """A NaN in a window gives NaN, and the backward routes that window's gradient to the NaN."""
-    shape = (1, 2, 5, 5, 3, 3, 1, 1)
+    shape = (1, 2, 5, 5, 3, 3, 1, 1, "valid")
     x, dy, dx0, oh, ow = inputs(shape, 2)
     x[0, 0, 2, 2] = np.nan
     x[0, 1, 0, 4] = np.nan
     y = np.zeros_like(dy)
-    cpu.maxpool2d_forward(x, y, *shape[4:], 0)
+    cpu.maxpool2d_forward(x, y, *window_args(shape), 0)
     dx = dx0.copy()
-    cpu.maxpool2d_backward(x, y, dy, dx, *shape[4:], 0, 0)
+    cpu.maxpool2d_backward(x, y, dy, dx, *window_args(shape), 0, 0)
     W, (o_x, o_y, o_dy, o_dx) = arena(x, np.zeros_like(y), dy, dx0)
     run(Op.MAXPOOL_FWD, W, x=o_x, y=o_y, **sizes(shape, oh, ow))
     np.testing.assert_array_equal(read(W, o_y, y.shape), y)  # NaNs compare equal here
@@ -134,7 +147,7 @@ def test_maxpool_nan():
 def test_avgpool_backward(shape, acc):
     _, dy, dx0, oh, ow = inputs(shape, 3)
     dx = dx0.copy()
-    cpu.avgpool2d_backward(dy, dx, *shape[4:], acc, 0)
+    cpu.avgpool2d_backward(dy, dx, *window_args(shape), acc, 0)
     W, (o_dy, o_dx) = arena(dy, dx0)
     run(Op.AVGPOOL_BWD, W, dy=o_dy, dx=o_dx, acc=acc, **sizes(shape, oh, ow))
     np.testing.assert_allclose(read(W, o_dx, dx.shape), dx, rtol=RTOL, atol=ATOL)

@@ -28,7 +28,9 @@ RANDOM_NORMAL_STDDEV = 0.05  # keras.initializers.RandomNormal's default
 
 def _fans(shape: Shape) -> tuple[int, int]:
     """fan_in, fan_out of a kernel: (in, out) matrices, (kernel, in, out) 1-D conv kernels (as
-    Keras keeps them) and (out, in, kh, kw) 2-D conv kernels."""
+    Keras keeps them) and (out, in, kh, kw) 2-D conv kernels. A transposed convolution's
+    (in, out, kh, kw) kernel is read alike, so its fan_in is out*kh*kw, as in Keras and
+    PyTorch."""
     if len(shape) == 2:
         return shape[0], shape[1]
     if len(shape) == 3:

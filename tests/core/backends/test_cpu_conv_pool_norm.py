@@ -194,12 +194,12 @@ def test_pool2d_matches_torch(kind, p, s):
     dx = np.full_like(x, np.nan)
     xt = torch.tensor(x, requires_grad=True)
     if kind == "max":
-        pool.maxpool2d_forward(x, y, p[0], p[1], s[0], s[1], 0)
-        pool.maxpool2d_backward(x, y, dy, dx, p[0], p[1], s[0], s[1], 0, 0)
+        pool.maxpool2d_forward(x, y, p[0], p[1], s[0], s[1], 0, 0, 0)
+        pool.maxpool2d_backward(x, y, dy, dx, p[0], p[1], s[0], s[1], 0, 0, 0, 0)
         yt = TF.max_pool2d(xt, kernel_size=p, stride=s)
     else:
-        pool.avgpool2d_forward(x, y, p[0], p[1], s[0], s[1], 0)
-        pool.avgpool2d_backward(dy, dx, p[0], p[1], s[0], s[1], 0, 0)
+        pool.avgpool2d_forward(x, y, p[0], p[1], s[0], s[1], 0, 0, 0)
+        pool.avgpool2d_backward(dy, dx, p[0], p[1], s[0], s[1], 0, 0, 0, 0)
         yt = TF.avg_pool2d(xt, kernel_size=p, stride=s)
     (yt * torch.tensor(dy)).sum().backward()
     np.testing.assert_allclose(y, yt.detach().numpy(), rtol=0, atol=1e-12)
@@ -210,17 +210,17 @@ def test_maxpool2d_gradient_goes_to_first_maximum():
     x = np.zeros((1, 1, 2, 3))
     x[0, 0] = [[1.0, 5.0, 5.0], [5.0, 0.0, 5.0]]
     y = np.zeros((1, 1, 1, 2))
-    pool.maxpool2d_forward(x, y, 2, 2, 1, 1, 0)
+    pool.maxpool2d_forward(x, y, 2, 2, 1, 1, 0, 0, 0)
     dx = np.zeros_like(x)
-    pool.maxpool2d_backward(x, y, np.ones_like(y), dx, 2, 2, 1, 1, 0, 0)
+    pool.maxpool2d_backward(x, y, np.ones_like(y), dx, 2, 2, 1, 1, 0, 0, 0, 0)
     # Both windows (columns 0-1 and 1-2) hold 5 several times; the first, (0, 1), gets both.
     np.testing.assert_array_equal(dx[0, 0], [[0, 2, 0], [0, 0, 0]])
     # A NaN in a window gives NaN (as in PyTorch) and its gradient goes to the first NaN.
     x[0, 0, 1, 1] = np.nan
     x[0, 0, 1, 2] = np.nan
-    pool.maxpool2d_forward(x, y, 2, 2, 1, 1, 0)
+    pool.maxpool2d_forward(x, y, 2, 2, 1, 1, 0, 0, 0)
     assert np.isnan(y).all()
-    pool.maxpool2d_backward(x, y, np.ones_like(y), dx, 2, 2, 1, 1, 0, 0)
+    pool.maxpool2d_backward(x, y, np.ones_like(y), dx, 2, 2, 1, 1, 0, 0, 0, 0)
     np.testing.assert_array_equal(dx[0, 0], [[0, 0, 0], [0, 2, 0]])
 
 
@@ -247,11 +247,11 @@ def run_pools(x, dy_seed, par):
     y = np.empty(pool_out(x, p, s), x.dtype)
     dy = rng(dy_seed).standard_normal(y.shape).astype(x.dtype)
     dx = np.empty_like(x)
-    pool.maxpool2d_forward(x, y, *p, *s, par)
-    pool.maxpool2d_backward(x, y, dy, dx, *p, *s, 0, par)
+    pool.maxpool2d_forward(x, y, *p, *s, 0, 0, par)
+    pool.maxpool2d_backward(x, y, dy, dx, *p, *s, 0, 0, 0, par)
     out += [y.copy(), dx.copy()]
-    pool.avgpool2d_forward(x, y, *p, *s, par)
-    pool.avgpool2d_backward(dy, dx, *p, *s, 0, par)
+    pool.avgpool2d_forward(x, y, *p, *s, 0, 0, par)
+    pool.avgpool2d_backward(dy, dx, *p, *s, 0, 0, 0, par)
     out += [y.copy(), dx.copy()]
     g = np.empty(x.shape[:2], x.dtype)
     pool.global_avgpool2d_forward(x, g, par)
@@ -273,10 +273,10 @@ def test_pool_par_serial_dtype_acc():
     dy = rng(2).standard_normal(y.shape)
     base = rng(3).standard_normal(x.shape)
     for fwd, bwd in ((pool.maxpool2d_forward, lambda dx, acc: pool.maxpool2d_backward(
-                          x, y, dy, dx, 2, 2, 1, 1, acc, 0)),
+                          x, y, dy, dx, 2, 2, 1, 1, 0, 0, acc, 0)),
                      (pool.avgpool2d_forward, lambda dx, acc: pool.avgpool2d_backward(
-                          dy, dx, 2, 2, 1, 1, acc, 0))):
-        fwd(x, y, 2, 2, 1, 1, 0)
+                          dy, dx, 2, 2, 1, 1, 0, 0, acc, 0))):
+        fwd(x, y, 2, 2, 1, 1, 0, 0, 0)
         fresh = np.full_like(x, np.nan)
         bwd(fresh, 0)
         summed = base.copy()

@@ -69,7 +69,14 @@ class Op(IntEnum):
     WINDOWS1D_BWD = 37
     UPSAMPLE2D_FWD = 38
     UPSAMPLE2D_BWD = 39
+    CONVT_FWD = 40
+    CONVT_BWD = 41
 
+
+# A pool window (ph, pw) every (sh, sw) over (batch, channels, height, width), starting pad_top
+# rows above and pad_left columns left of the image; a window takes only the values inside it.
+_POOL = ("batch", "channels", "height", "width", "out_h", "out_w", "ph", "pw", "sh", "sw",
+         "pad_top", "pad_left")
 
 FIELDS: dict[Op, tuple[str, ...]] = {
     Op.DENSE_FWD: ("x", "w_p", "b_p", "z", "y", "rows", "n_in", "n_out", "act", "has_bias"),
@@ -89,14 +96,10 @@ FIELDS: dict[Op, tuple[str, ...]] = {
     Op.CONV_BWD: ("x", "w_p", "dz", "cols", "dz_t", "dx", "dw_p", "db_p", "batch", "channels",
                   "height", "width", "filters", "kh", "kw", "sh", "sw", "pad_top", "pad_left",
                   "out_h", "out_w", "has_bias", "need_dx", "acc"),
-    Op.MAXPOOL_FWD: ("x", "y", "batch", "channels", "height", "width", "out_h", "out_w", "ph",
-                     "pw", "sh", "sw"),
-    Op.MAXPOOL_BWD: ("x", "y", "dy", "dx", "batch", "channels", "height", "width", "out_h",
-                     "out_w", "ph", "pw", "sh", "sw", "acc"),
-    Op.AVGPOOL_FWD: ("x", "y", "batch", "channels", "height", "width", "out_h", "out_w", "ph",
-                     "pw", "sh", "sw"),
-    Op.AVGPOOL_BWD: ("dy", "dx", "batch", "channels", "height", "width", "out_h", "out_w", "ph",
-                     "pw", "sh", "sw", "acc"),
+    Op.MAXPOOL_FWD: ("x", "y", *_POOL),
+    Op.MAXPOOL_BWD: ("x", "y", "dy", "dx", *_POOL, "acc"),
+    Op.AVGPOOL_FWD: ("x", "y", *_POOL),
+    Op.AVGPOOL_BWD: ("dy", "dx", *_POOL, "acc"),
     Op.GAP_FWD: ("x", "y", "batch", "channels", "height", "width"),
     Op.GAP_BWD: ("dy", "dx", "batch", "channels", "height", "width", "acc"),
     Op.BN_FWD: ("x", "y", "gamma_p", "beta_p", "mean_p", "var_p", "mean", "invstd", "n", "c",
@@ -127,6 +130,16 @@ FIELDS[Op.WINDOWS1D_BWD] = ("dcols", "dx", *_WINDOWS, "acc")
 _UPSAMPLE = ("batch", "channels", "height", "width", "sh", "sw")
 FIELDS[Op.UPSAMPLE2D_FWD] = ("x", "y", *_UPSAMPLE)
 FIELDS[Op.UPSAMPLE2D_BWD] = ("dy", "dx", *_UPSAMPLE, "acc")
+
+# The transposed convolution of x (batch, channels, height, width) by a (channels, filters, kh,
+# kw) kernel into z (batch, filters, out_h, out_w): the input gradient of the Conv2D from z's
+# image back to x, whose geometry (stride, pad, kernel) the sizes give. x_t is x as (channels,
+# batch*height*width), kept from the forward; cols is (filters*kh*kw, batch*height*width).
+_CONVT = ("batch", "channels", "height", "width", "filters", "kh", "kw", "sh", "sw", "pad_top",
+          "pad_left", "out_h", "out_w", "has_bias")
+FIELDS[Op.CONVT_FWD] = ("x", "w_p", "b_p", "x_t", "cols", "z", *_CONVT)
+FIELDS[Op.CONVT_BWD] = ("w_p", "dz", "x_t", "cols", "dx", "dw_p", "db_p", *_CONVT, "need_dx",
+                        "acc")
 
 # Recurrent layers: the workspaces are those of visnet.core.backends.cpu.recurrent, by name.
 _SIZES = ("batch", "steps", "features", "units")

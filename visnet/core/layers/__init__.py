@@ -9,8 +9,9 @@ module here, listed in LAYER_TYPES (see docs/adding-a-layer.md).
 Shapes leave out the batch axis. Images are (channels, height, width); sequences are
 (time, features). Tensor layouts (documented in docs/file-format.md):
 
-- Dense kernel (in_features, units); Conv2D kernel (filters, in_channels, kh, kw); Conv1D
-  kernel (kernel_size, in_features, filters)
+- Dense kernel (in_features, units); Conv2D kernel (filters, in_channels, kh, kw);
+  Conv2DTranspose kernel (in_channels, filters, kh, kw), as PyTorch keeps it; Conv1D kernel
+  (kernel_size, in_features, filters)
 - recurrent kernels (in_features, gates * units) and (units, gates * units), gates side by side
   in the order i, f, c, o (LSTM) and z, r, h (GRU, with the reset gate applied after the
   recurrent product and two bias rows: input and recurrent), as Keras keeps them.
@@ -31,6 +32,7 @@ from .batch_norm import BATCH_NORM
 from .concatenate import CONCATENATE, concat_axis
 from .conv1d import CONV1D
 from .conv2d import CONV2D
+from .conv2d_transpose import CONV2D_TRANSPOSE
 from .dense import DENSE
 from .dropout import DROPOUT
 from .flatten import FLATTEN
@@ -54,9 +56,9 @@ __all__ = [
 ]
 
 LAYER_TYPES: tuple[LayerType, ...] = (
-    INPUT, DENSE, CONV2D, CONV1D, UP_SAMPLING2D, MAX_POOL2D, AVG_POOL2D, GLOBAL_AVG_POOL2D,
-    MAX_POOL1D, AVG_POOL1D, GLOBAL_AVG_POOL1D, FLATTEN, RESHAPE, DROPOUT, BATCH_NORM, LAYER_NORM,
-    ACTIVATION, SIMPLE_RNN, LSTM, GRU, ADD, CONCATENATE, LOSS,
+    INPUT, DENSE, CONV2D, CONV1D, UP_SAMPLING2D, CONV2D_TRANSPOSE, MAX_POOL2D, AVG_POOL2D,
+    GLOBAL_AVG_POOL2D, MAX_POOL1D, AVG_POOL1D, GLOBAL_AVG_POOL1D, FLATTEN, RESHAPE, DROPOUT,
+    BATCH_NORM, LAYER_NORM, ACTIVATION, SIMPLE_RNN, LSTM, GRU, ADD, CONCATENATE, LOSS,
 )
 
 CATALOGUE: dict[str, LayerType] = {t.name: t for t in LAYER_TYPES}

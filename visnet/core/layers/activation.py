@@ -19,6 +19,31 @@ def backward_pass(ctx: LayerContext, z: Region, dz: Region, fn: str, acc: int) -
                    outer=outer, n=n, inner=inner, code=activation_code(fn), acc=acc)]
 
 
+# A layer whose activation runs as a pass of its own after its op (Conv2D, Conv2DTranspose): its
+# op writes z, the pre-activation (the output itself when the activation is linear), and its
+# backward op reads dz, the gradient at z.
+
+def pre_activation_buffers(ctx: LayerContext) -> dict[str, Region]:
+    linear = ctx.params["activation"] == "linear"
+    buf = {"z": ctx.out if linear else ctx.take(ctx.batch, *ctx.shape)}
+    if ctx.has_grad():
+        buf["dz"] = ctx.dy if linear or ctx.fused else ctx.take(ctx.batch, *ctx.shape)
+    return buf
+
+
+def then_activation(ctx: LayerContext, op) -> Instructions:
+    """The layer's op, then its activation from z to the output."""
+    fn = ctx.params["activation"]
+    return [op, *(forward_pass(ctx, ctx.buf["z"], ctx.out, fn) if fn != "linear" else [])]
+
+
+def after_activation(ctx: LayerContext, op) -> Instructions:
+    """The activation's gradient from the output's to dz, then the layer's backward op."""
+    fn = ctx.params["activation"]
+    head = backward_pass(ctx, ctx.buf["z"], ctx.buf["dz"], fn, acc=0) if fn != "linear" else []
+    return [*head, op]
+
+
 def _forward(ctx: LayerContext) -> Instructions:
     return forward_pass(ctx, ctx.inputs[0], ctx.out, ctx.params["fn"])
 

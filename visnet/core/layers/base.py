@@ -62,6 +62,8 @@ class LayerType:
     params: tuple[ParamSpec, ...]
     shape_rule: Callable[[Mapping[str, Any], list[Shape]], Shape]
     example: tuple[dict[str, Any], tuple[Shape, ...]]
+    # further parameter sets, each laid over the example's, that the tests check as well
+    variants: tuple[dict[str, Any], ...] = ()
     weights: tuple[WeightSpec, ...] = ()
     min_inputs: int = 1
     max_inputs: int | None = 1

@@ -11,14 +11,7 @@ from .base import (BIAS_INITIALIZER, KERNEL_INITIALIZER, USE_BIAS, LayerType, ac
                    activation_param, bias_spec, fmt_shape, join_text, kernel_spec,
                    sequence_or_hint)
 from .lowering import Instructions, LayerContext, Lowering, Region
-
-
-def geometry(steps: int, kernel: int, stride: int, padding: str) -> tuple[int, int]:
-    """(out_steps, pad_left) as Keras computes them for 'valid' and 'same'."""
-    if padding == "valid":
-        return (steps - kernel) // stride + 1, 0
-    out = -(-steps // stride)
-    return out, max((out - 1) * stride + kernel - steps, 0) // 2
+from .padding import along, padding_param
 
 
 def _shape(p, inputs):
@@ -28,7 +21,7 @@ def _shape(p, inputs):
         raise LayerShapeError(
             f"with kernel {k} and 'valid' padding needs at least {k} time steps but gets "
             f"{steps} {fmt_shape(inputs[0])}: use padding 'same' or a smaller kernel_size")
-    return (geometry(steps, k, s, p["padding"])[0], p["filters"])
+    return (along(steps, k, s, p["padding"])[0], p["filters"])
 
 
 def _kernel(p, x):
@@ -42,7 +35,7 @@ def _filters(p, x):
 def _sizes(ctx: LayerContext) -> dict[str, int]:
     steps, features = ctx.input_shapes[0]
     p = ctx.params
-    out_steps, pad_left = geometry(steps, p["kernel_size"], p["strides"], p["padding"])
+    out_steps, pad_left = along(steps, p["kernel_size"], p["strides"], p["padding"])
     return dict(batch=ctx.batch, steps=steps, features=features, kernel=p["kernel_size"],
                 stride=p["strides"], pad_left=pad_left, out_steps=out_steps)
 
@@ -104,9 +97,7 @@ CONV1D = LayerType(
     (ParamSpec("filters", "int", 8, "number of output features", low=1, high=4096),
      ParamSpec("kernel_size", "int", 3, "window length in time steps", low=1, high=255),
      ParamSpec("strides", "int", 1, "step between windows", low=1, high=64),
-     ParamSpec("padding", "choice", "valid",
-               "'valid': no padding; 'same': pad so output length is input length / strides",
-               choices=("valid", "same")),
+     padding_param("length"),
      activation_param(), USE_BIAS, KERNEL_INITIALIZER, BIAS_INITIALIZER),
     _shape, example=({"filters": 4, "kernel_size": 3, "padding": "same", "strides": 2},
                      ((7, 3),)),

@@ -9,21 +9,7 @@ from . import activation
 from .base import (BIAS_INITIALIZER, KERNEL_INITIALIZER, USE_BIAS, LayerType, activation_param,
                    bias_spec, fmt_shape, image_or_hint, join_text, kernel_spec, size_text)
 from .lowering import Instructions, LayerContext, Lowering, Region
-
-
-def geometry(height, width, kh, kw, sh, sw, padding):
-    """Output size and leading padding of a convolution, as Keras computes them.
-
-    Returns ``(out_h, out_w, pad_top, pad_left)`` for ``padding`` 'valid' or 'same'.
-    """
-    if padding == "valid":
-        return (height - kh) // sh + 1, (width - kw) // sw + 1, 0, 0
-    if padding != "same":
-        raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
-    out_h, out_w = -(-height // sh), -(-width // sw)
-    pad_h = max((out_h - 1) * sh + kh - height, 0)
-    pad_w = max((out_w - 1) * sw + kw - width, 0)
-    return out_h, out_w, pad_h // 2, pad_w // 2
+from .padding import geometry, padding_param
 
 
 def _shape(p, inputs):
@@ -59,10 +45,7 @@ def _fields(ctx: LayerContext) -> dict[str, int]:
 
 
 def _buffers(ctx: LayerContext) -> dict[str, Region]:
-    linear = ctx.params["activation"] == "linear"
-    buf = {"z": ctx.out if linear else ctx.take(ctx.batch, *ctx.shape)}
-    if ctx.has_grad():
-        buf["dz"] = ctx.dy if linear or ctx.fused else ctx.take(ctx.batch, *ctx.shape)
+    buf = activation.pre_activation_buffers(ctx)
     ch = ctx.input_shapes[0][0]
     f, oh, ow = ctx.shape
     kh, kw = pair(ctx.params["kernel_size"])
@@ -73,31 +56,25 @@ def _buffers(ctx: LayerContext) -> dict[str, Region]:
 
 def _forward(ctx: LayerContext) -> Instructions:
     f = _fields(ctx)
-    ops = [encode(Op.CONV_FWD, x=ctx.inputs[0].offset, w_p=ctx.weight("kernel"),
-                  b_p=ctx.weight("bias") if f["has_bias"] else 0, cols=ctx.buf["cols"].offset,
-                  out_t=ctx.buf["out_t"].offset, z=ctx.buf["z"].offset, **f)]
-    if ctx.params["activation"] != "linear":
-        ops += activation.forward_pass(ctx, ctx.buf["z"], ctx.out, ctx.params["activation"])
-    return ops
+    op = encode(Op.CONV_FWD, x=ctx.inputs[0].offset, w_p=ctx.weight("kernel"),
+                b_p=ctx.weight("bias") if f["has_bias"] else 0, cols=ctx.buf["cols"].offset,
+                out_t=ctx.buf["out_t"].offset, z=ctx.buf["z"].offset, **f)
+    return activation.then_activation(ctx, op)
 
 
 def _backward(ctx: LayerContext) -> Instructions:
-    ops = []
-    if ctx.params["activation"] != "linear":
-        ops += activation.backward_pass(ctx, ctx.buf["z"], ctx.buf["dz"],
-                                        ctx.params["activation"], acc=0)
     f = _fields(ctx)
     need_dx = int(ctx.wants_dx[0])
     dx = ctx.dx(0)
-    ops.append(encode(Op.CONV_BWD, x=ctx.inputs[0].offset, w_p=ctx.weight("kernel"),
-                      dz=ctx.buf["dz"].offset, cols=ctx.buf["cols"].offset,
-                      dz_t=ctx.buf["out_t"].offset, dx=dx.offset, dw_p=ctx.grad("kernel"),
-                      db_p=ctx.grad("bias") if f["has_bias"] else 0, need_dx=need_dx,
-                      acc=ctx.acc(dx) if need_dx else 0, **f))
-    return ops
+    op = encode(Op.CONV_BWD, x=ctx.inputs[0].offset, w_p=ctx.weight("kernel"),
+                dz=ctx.buf["dz"].offset, cols=ctx.buf["cols"].offset,
+                dz_t=ctx.buf["out_t"].offset, dx=dx.offset, dw_p=ctx.grad("kernel"),
+                db_p=ctx.grad("bias") if f["has_bias"] else 0, need_dx=need_dx,
+                acc=ctx.acc(dx) if need_dx else 0, **f)
+    return activation.after_activation(ctx, op)
 
 
-def _card(p):
+def card(p):
     strides = "" if pair(p["strides"]) == (1, 1) else f"stride {size_text(p['strides'])}"
     return [f"{p['filters']} filters {size_text(p['kernel_size'])} {p['padding']}",
             join_text(strides, p["activation"], "" if p["use_bias"] else "no bias")]
@@ -108,11 +85,10 @@ CONV2D = LayerType(
     (ParamSpec("filters", "int", 8, "number of output channels", low=1, high=4096),
      ParamSpec("kernel_size", "size2", 3, "kernel height and width", low=1, high=31),
      ParamSpec("strides", "size2", 1, "step between kernel positions", low=1, high=16),
-     ParamSpec("padding", "choice", "valid",
-               "'valid': no padding; 'same': pad so output size is input size / strides",
-               choices=("valid", "same")),
+     padding_param(),
      activation_param(), USE_BIAS, KERNEL_INITIALIZER, BIAS_INITIALIZER),
     _shape, example=({"filters": 4, "kernel_size": 3}, ((2, 7, 6),)),
+    variants=({"padding": "same", "strides": 2},),
     weights=(kernel_spec(_kernel), bias_spec(_filters)),
-    key_params=("filters", "kernel_size", "strides", "padding", "activation"), card=_card,
+    key_params=("filters", "kernel_size", "strides", "padding", "activation"), card=card,
     lowering=Lowering(buffers=_buffers, forward=_forward, backward=_backward))

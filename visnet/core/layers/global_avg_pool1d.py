@@ -11,9 +11,9 @@ def _shape(p, inputs):
     return (features,)
 
 
-def _whole_sequence(ctx: LayerContext) -> tuple[int, int]:
+def _whole_sequence(ctx: LayerContext) -> tuple[int, int, str]:
     steps = ctx.input_shapes[0][0]
-    return steps, steps
+    return steps, steps, "valid"
 
 
 GLOBAL_AVG_POOL1D = LayerType(

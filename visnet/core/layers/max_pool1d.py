@@ -6,5 +6,6 @@ from .base import LayerType
 MAX_POOL1D = LayerType(
     "MaxPool1D", "Pooling", "Largest value of each window of time steps, per feature.",
     pooling1d.params(), pooling1d.shape, example=({"pool_size": 2}, ((7, 3),)),
-    key_params=("pool_size", "strides"), card=pooling1d.card,
+    variants=({"padding": "same"}, {"pool_size": 3, "strides": 2, "padding": "same"}),
+    key_params=("pool_size", "strides", "padding"), card=pooling1d.card,
     lowering=pooling1d.lowering(largest=True, window=pooling1d.declared_window))

@@ -20,5 +20,6 @@ def _backward(ctx: LayerContext) -> Instructions:
 MAX_POOL2D = LayerType(
     "MaxPool2D", "Pooling", "Largest value of each window, per channel.",
     pooling.params(), pooling.shape, example=({"pool_size": 2}, ((3, 6, 7),)),
-    key_params=("pool_size", "strides"), card=pooling.card,
+    variants=({"padding": "same"}, {"pool_size": 3, "strides": 2, "padding": "same"}),
+    key_params=("pool_size", "strides", "padding"), card=pooling.card,
     lowering=Lowering(forward=_forward, backward=_backward))

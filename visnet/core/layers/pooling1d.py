@@ -1,6 +1,7 @@
 """What the 1-D pooling layers share. A (time, features) sequence is laid out as a one-channel
 image of height time and width features, so pooling a window of p steps with stride s is the
-2-D pooling kernels' (p, 1) window with stride (s, 1): no kernel of their own."""
+2-D pooling kernels' (p, 1) window with stride (s, 1): no kernel of their own. Padding 'same'
+pads the time axis as Keras does (see padding.py)."""
 
 from collections.abc import Callable
 
@@ -9,6 +10,7 @@ from ..errors import LayerShapeError
 from ..params import ParamSpec
 from .base import fmt_shape, join_text, sequence_or_hint
 from .lowering import Instructions, LayerContext, Lowering
+from .padding import along, padding_param
 
 
 def params():
@@ -16,6 +18,7 @@ def params():
         ParamSpec("pool_size", "int", 2, "window length in time steps", low=1, high=255),
         ParamSpec("strides", "int", None, "step between windows; null means pool_size",
                   low=1, high=255, nullable=True),
+        padding_param("length"),
     )
 
 
@@ -26,30 +29,32 @@ def stride(p) -> int:
 def shape(p, inputs):
     steps, features = sequence_or_hint(inputs[0])
     size = p["pool_size"]
-    if steps < size:
+    if p["padding"] == "valid" and steps < size:
         raise LayerShapeError(
             f"with pool {size} needs at least {size} time steps but gets {steps} "
-            f"{fmt_shape(inputs[0])}: use a smaller pool_size or remove this layer")
-    return ((steps - size) // stride(p) + 1, features)
+            f"{fmt_shape(inputs[0])}: use padding 'same', a smaller pool_size or remove this "
+            "layer")
+    return (along(steps, size, stride(p), p["padding"])[0], features)
 
 
 def card(p) -> list[str]:
     step = "" if p["strides"] is None or p["strides"] == p["pool_size"] else \
         f"stride {p['strides']}"
-    return [join_text(f"pool {p['pool_size']}", step)]
+    same = "same" if p["padding"] == "same" else ""
+    return [join_text(f"pool {p['pool_size']}", step, same)]
 
 
-def image_fields(ctx: LayerContext, size: int, step: int) -> dict[str, int]:
+def image_fields(ctx: LayerContext, size: int, step: int, padding: str) -> dict[str, int]:
     """The 2-D pooling fields that pool ``size`` steps with stride ``step``."""
     steps, features = ctx.input_shapes[0]
-    out_steps = (steps - size) // step + 1
+    out_steps, pad = along(steps, size, step, padding)
     return dict(batch=ctx.batch, channels=1, height=steps, width=features, out_h=out_steps,
-                out_w=features, ph=size, pw=1, sh=step, sw=1)
+                out_w=features, ph=size, pw=1, sh=step, sw=1, pad_top=pad, pad_left=0)
 
 
-def lowering(largest: bool, window: Callable[[LayerContext], tuple[int, int]]) -> Lowering:
+def lowering(largest: bool, window: Callable[[LayerContext], tuple[int, int, str]]) -> Lowering:
     """The lowering of a 1-D pool: the largest value (else the mean) of windows of
-    ``window(ctx)`` = (size, stride) steps, by the 2-D pooling ops."""
+    ``window(ctx)`` = (size, stride, padding) steps, by the 2-D pooling ops."""
     forward_op = Op.MAXPOOL_FWD if largest else Op.AVGPOOL_FWD
 
     def forward(ctx: LayerContext) -> Instructions:
@@ -67,5 +72,5 @@ def lowering(largest: bool, window: Callable[[LayerContext], tuple[int, int]]) -
     return Lowering(forward=forward, backward=backward)
 
 
-def declared_window(ctx: LayerContext) -> tuple[int, int]:
-    return ctx.params["pool_size"], stride(ctx.params)
+def declared_window(ctx: LayerContext) -> tuple[int, int, str]:
+    return ctx.params["pool_size"], stride(ctx.params), ctx.params["padding"]

@@ -25,7 +25,7 @@ once for the serial and the parallel loop.
 import numpy as np
 from numba import njit, prange
 
-from ...layers.conv2d import geometry as conv2d_geometry  # noqa: F401  (re-exported)
+from ...layers.padding import geometry as conv2d_geometry  # noqa: F401  (re-exported)
 from ..opcodes import BACKEND_SLOT as PAR
 from ..opcodes import Op, slots
 from .config import JIT, JIT_PARALLEL

@@ -1,9 +1,11 @@
 """2-D pooling in NCHW layout: max, average and global average.
 
-Valid pooling only (no padding): ``out_h = (height - ph)//sh + 1`` and
-``out_w = (width - pw)//sw + 1``.
-Windows may overlap (strides smaller than the pool). Every kernel works plane by plane, one
-(sample, channel) plane per loop iteration, so parallel iterations never write the same element.
+Window (oy, ox) covers rows ``oy*sh - pad_top`` to ``oy*sh - pad_top + ph - 1`` and the columns
+likewise; with Keras' 'same' padding (see visnet/core/layers/padding.py) the windows at the edges
+reach past the image and take only the values inside it: the max of those, the mean of those
+(the padding is never counted). Windows may overlap (strides smaller than the pool). Every
+kernel works plane by plane, one (sample, channel) plane per loop iteration, so parallel
+iterations never write the same element.
 T is float32 when training and float64 in gradient checks; the same kernel serves both.
 """
 
@@ -23,24 +25,40 @@ F = np.float32
 # --- max pooling ---------------------------------------------------------------------------------
 
 @njit(**JIT)
-def _maxpool_plane(xp, yp, ph, pw, sh, sw):
+def _window(o, stride, pad, pool, size):
+    """(first, offsets lo..hi) of window o along an axis: the window starts at first and its
+    offsets lo <= i < hi fall inside the axis of the given size."""
+    first = o * stride - pad
+    return first, max(0, -first), min(pool, size - first)
+
+
+@njit(**JIT)
+def _unpadded_2x2(xp, yp, ph, pw, sh, sw, pad_top, pad_left):
+    """Pool 2 stride 2 with every window inside the image: the unrolled kernels apply."""
+    return (ph == 2 and pw == 2 and sh == 2 and sw == 2 and pad_top == 0 and pad_left == 0
+            and 2 * yp.shape[0] <= xp.shape[0] and 2 * yp.shape[1] <= xp.shape[1])
+
+
+@njit(**JIT)
+def _maxpool_plane(xp, yp, ph, pw, sh, sw, pad_top, pad_left):
     """yp[oy, ox] = max of the window; a NaN in the window gives NaN (as PyTorch does)."""
-    if ph == 2 and pw == 2 and sh == 2 and sw == 2:
+    if _unpadded_2x2(xp, yp, ph, pw, sh, sw, pad_top, pad_left):
         _maxpool_plane_2x2(xp, yp)
         return
     for oy in range(yp.shape[0]):
-        y0 = oy * sh
+        y0, i0, i1 = _window(oy, sh, pad_top, ph, xp.shape[0])
         for ox in range(yp.shape[1]):
-            x0 = ox * sw
-            best = xp[y0, x0]
+            x0, j0, j1 = _window(ox, sw, pad_left, pw, xp.shape[1])
+            first = xp[y0 + i0, x0 + j0]
+            best = first
             nan = False
-            for i in range(ph):
-                for j in range(pw):
+            for i in range(i0, i1):
+                for j in range(j0, j1):
                     v = xp[y0 + i, x0 + j]
                     nan |= v != v
                     if v > best:
                         best = v
-            yp[oy, ox] = best if not nan else xp[y0, x0] * F(np.nan)
+            yp[oy, ox] = best if not nan else first * F(np.nan)
 
 
 @njit(**JIT)
@@ -99,22 +117,22 @@ def _maxpool_grad_plane_2x2(xp, yp, dyp, dxp, acc):
 
 
 @njit(**JIT)
-def _maxpool_grad_plane(xp, yp, dyp, dxp, ph, pw, sh, sw, acc):
+def _maxpool_grad_plane(xp, yp, dyp, dxp, ph, pw, sh, sw, pad_top, pad_left, acc):
     """dxp (=, or += when acc) dyp routed to the first position of each window holding its max."""
-    if ph == 2 and pw == 2 and sh == 2 and sw == 2:
+    if _unpadded_2x2(xp, yp, ph, pw, sh, sw, pad_top, pad_left):
         _maxpool_grad_plane_2x2(xp, yp, dyp, dxp, acc)
         return
     if not acc:
         zero2d(dxp)
     for oy in range(yp.shape[0]):
-        y0 = oy * sh
+        y0, i0, i1 = _window(oy, sh, pad_top, ph, xp.shape[0])
         for ox in range(yp.shape[1]):
-            x0 = ox * sw
+            x0, j0, j1 = _window(ox, sw, pad_left, pw, xp.shape[1])
             m = yp[oy, ox]
             is_nan = m != m
             found = False
-            for i in range(ph):
-                for j in range(pw):
+            for i in range(i0, i1):
+                for j in range(j0, j1):
                     v = xp[y0 + i, x0 + j]
                     if v == m or (is_nan and v != v):
                         dxp[y0 + i, x0 + j] += dyp[oy, ox]
@@ -125,7 +143,7 @@ def _maxpool_grad_plane(xp, yp, dyp, dxp, ph, pw, sh, sw, acc):
 
 
 @njit(**JIT_PARALLEL)
-def maxpool2d_forward(x, y, ph, pw, sh, sw, par):
+def maxpool2d_forward(x, y, ph, pw, sh, sw, pad_top, pad_left, par):
     """Max pooling.
 
     Parameters
@@ -135,6 +153,8 @@ def maxpool2d_forward(x, y, ph, pw, sh, sw, par):
         Output, overwritten.
     ph, pw, sh, sw : int
         Pool size and strides.
+    pad_top, pad_left : int
+        Rows above and columns left of the image where the first window starts.
     par : int
         Nonzero runs the (sample, channel) planes in parallel.
     """
@@ -143,15 +163,15 @@ def maxpool2d_forward(x, y, ph, pw, sh, sw, par):
     if par:
         for k in prange(planes):
             b, c = k // channels, k % channels
-            _maxpool_plane(x[b, c], y[b, c], ph, pw, sh, sw)
+            _maxpool_plane(x[b, c], y[b, c], ph, pw, sh, sw, pad_top, pad_left)
     else:
         for k in range(planes):
             b, c = k // channels, k % channels
-            _maxpool_plane(x[b, c], y[b, c], ph, pw, sh, sw)
+            _maxpool_plane(x[b, c], y[b, c], ph, pw, sh, sw, pad_top, pad_left)
 
 
 @njit(**JIT_PARALLEL)
-def maxpool2d_backward(x, y, dy, dx, ph, pw, sh, sw, acc, par):
+def maxpool2d_backward(x, y, dy, dx, ph, pw, sh, sw, pad_top, pad_left, acc, par):
     """Gradient of max pooling: each window's gradient goes to the first position (row-major)
     holding the window's maximum.
 
@@ -167,6 +187,8 @@ def maxpool2d_backward(x, y, dy, dx, ph, pw, sh, sw, acc, par):
         Input gradient: overwritten (``acc == 0``) or added to (``acc == 1``).
     ph, pw, sh, sw : int
         Pool size and strides.
+    pad_top, pad_left : int
+        Rows above and columns left of the image where the first window starts.
     acc, par : int
         Accumulate into dx / run the (sample, channel) planes in parallel.
     """
@@ -175,46 +197,46 @@ def maxpool2d_backward(x, y, dy, dx, ph, pw, sh, sw, acc, par):
     if par:
         for k in prange(planes):
             b, c = k // channels, k % channels
-            _maxpool_grad_plane(x[b, c], y[b, c], dy[b, c], dx[b, c], ph, pw, sh, sw, acc)
+            _maxpool_grad_plane(x[b, c], y[b, c], dy[b, c], dx[b, c], ph, pw, sh, sw, pad_top,
+                                pad_left, acc)
     else:
         for k in range(planes):
             b, c = k // channels, k % channels
-            _maxpool_grad_plane(x[b, c], y[b, c], dy[b, c], dx[b, c], ph, pw, sh, sw, acc)
+            _maxpool_grad_plane(x[b, c], y[b, c], dy[b, c], dx[b, c], ph, pw, sh, sw, pad_top,
+                                pad_left, acc)
 
 
 # --- average pooling -----------------------------------------------------------------------------
 
 @njit(**JIT)
-def _avgpool_plane(xp, yp, ph, pw, sh, sw):
-    count = F(ph * pw)
+def _avgpool_plane(xp, yp, ph, pw, sh, sw, pad_top, pad_left):
     for oy in range(yp.shape[0]):
-        y0 = oy * sh
+        y0, i0, i1 = _window(oy, sh, pad_top, ph, xp.shape[0])
         for ox in range(yp.shape[1]):
-            x0 = ox * sw
+            x0, j0, j1 = _window(ox, sw, pad_left, pw, xp.shape[1])
             total = F(0)
-            for i in range(ph):
-                for j in range(pw):
+            for i in range(i0, i1):
+                for j in range(j0, j1):
                     total += xp[y0 + i, x0 + j]
-            yp[oy, ox] = total / count
+            yp[oy, ox] = total / F((i1 - i0) * (j1 - j0))
 
 
 @njit(**JIT)
-def _avgpool_grad_plane(dyp, dxp, ph, pw, sh, sw, acc):
-    count = F(ph * pw)
+def _avgpool_grad_plane(dyp, dxp, ph, pw, sh, sw, pad_top, pad_left, acc):
     if not acc:
         zero2d(dxp)
     for oy in range(dyp.shape[0]):
-        y0 = oy * sh
+        y0, i0, i1 = _window(oy, sh, pad_top, ph, dxp.shape[0])
         for ox in range(dyp.shape[1]):
-            x0 = ox * sw
-            g = dyp[oy, ox] / count
-            for i in range(ph):
-                for j in range(pw):
+            x0, j0, j1 = _window(ox, sw, pad_left, pw, dxp.shape[1])
+            g = dyp[oy, ox] / F((i1 - i0) * (j1 - j0))
+            for i in range(i0, i1):
+                for j in range(j0, j1):
                     dxp[y0 + i, x0 + j] += g
 
 
 @njit(**JIT_PARALLEL)
-def avgpool2d_forward(x, y, ph, pw, sh, sw, par):
+def avgpool2d_forward(x, y, ph, pw, sh, sw, pad_top, pad_left, par):
     """Average pooling.
 
     Parameters
@@ -224,6 +246,8 @@ def avgpool2d_forward(x, y, ph, pw, sh, sw, par):
         Output, overwritten.
     ph, pw, sh, sw : int
         Pool size and strides.
+    pad_top, pad_left : int
+        Rows above and columns left of the image where the first window starts.
     par : int
         Nonzero runs the (sample, channel) planes in parallel.
     """
@@ -232,15 +256,15 @@ def avgpool2d_forward(x, y, ph, pw, sh, sw, par):
     if par:
         for k in prange(planes):
             b, c = k // channels, k % channels
-            _avgpool_plane(x[b, c], y[b, c], ph, pw, sh, sw)
+            _avgpool_plane(x[b, c], y[b, c], ph, pw, sh, sw, pad_top, pad_left)
     else:
         for k in range(planes):
             b, c = k // channels, k % channels
-            _avgpool_plane(x[b, c], y[b, c], ph, pw, sh, sw)
+            _avgpool_plane(x[b, c], y[b, c], ph, pw, sh, sw, pad_top, pad_left)
 
 
 @njit(**JIT_PARALLEL)
-def avgpool2d_backward(dy, dx, ph, pw, sh, sw, acc, par):
+def avgpool2d_backward(dy, dx, ph, pw, sh, sw, pad_top, pad_left, acc, par):
     """Gradient of average pooling.
 
     Parameters
@@ -251,6 +275,8 @@ def avgpool2d_backward(dy, dx, ph, pw, sh, sw, acc, par):
         Input gradient: overwritten (``acc == 0``) or added to (``acc == 1``).
     ph, pw, sh, sw : int
         Pool size and strides.
+    pad_top, pad_left : int
+        Rows above and columns left of the image where the first window starts.
     acc, par : int
         Accumulate into dx / run the (sample, channel) planes in parallel.
     """
@@ -259,11 +285,11 @@ def avgpool2d_backward(dy, dx, ph, pw, sh, sw, acc, par):
     if par:
         for k in prange(planes):
             b, c = k // channels, k % channels
-            _avgpool_grad_plane(dy[b, c], dx[b, c], ph, pw, sh, sw, acc)
+            _avgpool_grad_plane(dy[b, c], dx[b, c], ph, pw, sh, sw, pad_top, pad_left, acc)
     else:
         for k in range(planes):
             b, c = k // channels, k % channels
-            _avgpool_grad_plane(dy[b, c], dx[b, c], ph, pw, sh, sw, acc)
+            _avgpool_grad_plane(dy[b, c], dx[b, c], ph, pw, sh, sw, pad_top, pad_left, acc)
 
 
 # --- global average pooling ----------------------------------------------------------------------
@@ -358,7 +384,8 @@ def run_maxpool2d_forward(p, P, W, step):
     b, c, h, w, oh, ow = (p[s.batch], p[s.channels], p[s.height], p[s.width],
                           p[s.out_h], p[s.out_w])
     x, y = _v4(W, p[s.x], b, c, h, w), _v4(W, p[s.y], b, c, oh, ow)
-    maxpool2d_forward(x, y, p[s.ph], p[s.pw], p[s.sh], p[s.sw], par)
+    maxpool2d_forward(x, y, p[s.ph], p[s.pw], p[s.sh], p[s.sw], p[s.pad_top], p[s.pad_left],
+                      par)
 
 
 @handles(Op.AVGPOOL_FWD, work=_image_work)
@@ -369,7 +396,8 @@ def run_avgpool2d_forward(p, P, W, step):
     b, c, h, w, oh, ow = (p[s.batch], p[s.channels], p[s.height], p[s.width],
                           p[s.out_h], p[s.out_w])
     x, y = _v4(W, p[s.x], b, c, h, w), _v4(W, p[s.y], b, c, oh, ow)
-    avgpool2d_forward(x, y, p[s.ph], p[s.pw], p[s.sh], p[s.sw], par)
+    avgpool2d_forward(x, y, p[s.ph], p[s.pw], p[s.sh], p[s.sw], p[s.pad_top], p[s.pad_left],
+                      par)
 
 
 @handles(Op.MAXPOOL_BWD, work=_image_work)
@@ -380,8 +408,9 @@ def run_maxpool2d_backward(p, P, W, step):
     b, c, h, w, oh, ow = (p[s.batch], p[s.channels], p[s.height], p[s.width],
                           p[s.out_h], p[s.out_w])
     maxpool2d_backward(_v4(W, p[s.x], b, c, h, w), _v4(W, p[s.y], b, c, oh, ow),
-                            _v4(W, p[s.dy], b, c, oh, ow), _v4(W, p[s.dx], b, c, h, w),
-                            p[s.ph], p[s.pw], p[s.sh], p[s.sw], p[s.acc], par)
+                       _v4(W, p[s.dy], b, c, oh, ow), _v4(W, p[s.dx], b, c, h, w),
+                       p[s.ph], p[s.pw], p[s.sh], p[s.sw], p[s.pad_top], p[s.pad_left],
+                       p[s.acc], par)
 
 
 @handles(Op.AVGPOOL_BWD, work=_image_work)
@@ -392,7 +421,8 @@ def run_avgpool2d_backward(p, P, W, step):
     b, c, h, w, oh, ow = (p[s.batch], p[s.channels], p[s.height], p[s.width],
                           p[s.out_h], p[s.out_w])
     avgpool2d_backward(_v4(W, p[s.dy], b, c, oh, ow), _v4(W, p[s.dx], b, c, h, w),
-                            p[s.ph], p[s.pw], p[s.sh], p[s.sw], p[s.acc], par)
+                       p[s.ph], p[s.pw], p[s.sh], p[s.sw], p[s.pad_top], p[s.pad_left],
+                       p[s.acc], par)
 
 
 @handles(Op.GAP_FWD, work=_image_work)

@@ -1,6 +1,6 @@
-"""CUDA kernels: 2-D max, average and global average pooling in NCHW layout (valid pooling, no
-padding; windows may overlap when a stride is smaller than the pool), with the semantics of
-visnet.core.backends.cpu.pool.
+"""CUDA kernels: 2-D max, average and global average pooling in NCHW layout (windows may overlap
+when a stride is smaller than the pool, and with 'same' padding reach past the image, taking only
+the values inside it), with the semantics of visnet.core.backends.cpu.pool.
 
 Every kernel gives each thread one output element: forwards one pooled value (the thread loops
 over its window), backwards one input position (the thread gathers, in the CPU's order, from
@@ -29,9 +29,17 @@ def _unflatten(i, channels, rows, cols):
 
 
 @cuda.jit(device=True)
+def _clip(o, stride, pad, pool, size):
+    """(start, lo, hi) of window o along an axis: it starts at start and its offsets
+    lo <= i < hi fall inside the axis."""
+    start = o * stride - pad
+    return start, max(0, -start), min(pool, size - start)
+
+
+@cuda.jit(device=True)
 def _windows(pos, pool, stride, count):
-    """The range [first, last + 1) of the windows (along one axis) that contain position pos:
-    window o covers [o*stride, o*stride + pool)."""
+    """The range [first, last + 1) of the windows (along one axis) that contain position pos
+    (counted from the start of the padding): window o covers [o*stride, o*stride + pool)."""
     low = pos - pool + 1
     first = 0 if low <= 0 else (low + stride - 1) // stride
     last = min(count - 1, pos // stride)
@@ -41,15 +49,15 @@ def _windows(pos, pool, stride, count):
 # --- max pooling ---------------------------------------------------------------------------------
 
 @cuda.jit
-def _maxpool_fwd(x, y, ph, pw, sh, sw):
+def _maxpool_fwd(x, y, ph, pw, sh, sw, pad_top, pad_left):
     _, channels, out_h, out_w = y.shape
     for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
         b, c, oy, ox = _unflatten(i, channels, out_h, out_w)
-        y0 = oy * sh
-        x0 = ox * sw
-        best = x[b, c, y0, x0]
-        for p in range(ph):
-            for q in range(pw):
+        y0, i0, i1 = _clip(oy, sh, pad_top, ph, x.shape[2])
+        x0, j0, j1 = _clip(ox, sw, pad_left, pw, x.shape[3])
+        best = x[b, c, y0 + i0, x0 + j0]
+        for p in range(i0, i1):
+            for q in range(j0, j1):
                 v = x[b, c, y0 + p, x0 + q]
                 if v > best or v != v:  # a NaN in the window gives NaN, as on the CPU
                     best = v
@@ -57,14 +65,17 @@ def _maxpool_fwd(x, y, ph, pw, sh, sw):
 
 
 @cuda.jit(device=True)
-def _takes_gradient(x, b, c, y0, x0, ph, pw, m, iy, ix, last_by_default):
-    """Whether input position (iy, ix) is the one of window (y0, x0) that gets its gradient: the
-    first position in row-major order holding the maximum m (a NaN when m is NaN). The CPU's
-    2x2-stride-2 kernel gives it to the window's last position when none holds m
-    (``last_by_default``); that cannot happen when m came from the forward."""
+def _takes_gradient(x, b, c, oy, ox, ph, pw, sh, sw, pad_top, pad_left, m, iy, ix,
+                    last_by_default):
+    """Whether input position (iy, ix) is the one of window (oy, ox) that gets its gradient:
+    the first position inside the image, in row-major order, holding the maximum m (a NaN when
+    m is NaN). The CPU's 2x2-stride-2 kernel gives it to the window's last position when none
+    holds m (``last_by_default``); that cannot happen when m came from the forward."""
+    y0, i0, i1 = _clip(oy, sh, pad_top, ph, x.shape[2])
+    x0, j0, j1 = _clip(ox, sw, pad_left, pw, x.shape[3])
     is_nan = m != m
-    for p in range(ph):
-        for q in range(pw):
+    for p in range(i0, i1):
+        for q in range(j0, j1):
             v = x[b, c, y0 + p, x0 + q]
             if v == m or (is_nan and v != v):
                 return y0 + p == iy and x0 + q == ix
@@ -74,19 +85,21 @@ def _takes_gradient(x, b, c, y0, x0, ph, pw, m, iy, ix, last_by_default):
 
 
 @cuda.jit
-def _maxpool_bwd(x, y, dy, dx, ph, pw, sh, sw, acc):
+def _maxpool_bwd(x, y, dy, dx, ph, pw, sh, sw, pad_top, pad_left, acc):
     _, channels, height, width = dx.shape
     out_h, out_w = y.shape[2], y.shape[3]
-    two_by_two = ph == 2 and pw == 2 and sh == 2 and sw == 2
+    # the CPU's unrolled kernel: pool 2 stride 2 with every window inside the image
+    two_by_two = (ph == 2 and pw == 2 and sh == 2 and sw == 2 and pad_top == 0
+                  and pad_left == 0 and 2 * out_h <= height and 2 * out_w <= width)
     for i in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
         b, c, iy, ix = _unflatten(i, channels, height, width)
         total = dx[b, c, iy, ix] if acc else float32(0)
-        oy0, oy1 = _windows(iy, ph, sh, out_h)
-        ox0, ox1 = _windows(ix, pw, sw, out_w)
+        oy0, oy1 = _windows(iy + pad_top, ph, sh, out_h)
+        ox0, ox1 = _windows(ix + pad_left, pw, sw, out_w)
         for oy in range(oy0, oy1):
             for ox in range(ox0, ox1):
-                if _takes_gradient(x, b, c, oy * sh, ox * sw, ph, pw, y[b, c, oy, ox], iy, ix,
-                                   two_by_two):
+                if _takes_gradient(x, b, c, oy, ox, ph, pw, sh, sw, pad_top, pad_left,
+                                   y[b, c, oy, ox], iy, ix, two_by_two):
                     total += dy[b, c, oy, ox]
         dx[b, c, iy, ix] = total
 
@@ -94,33 +107,33 @@ def _maxpool_bwd(x, y, dy, dx, ph, pw, sh, sw, acc):
 # --- average pooling -----------------------------------------------------------------------------
 
 @cuda.jit
-def _avgpool_fwd(x, y, ph, pw, sh, sw):
+def _avgpool_fwd(x, y, ph, pw, sh, sw, pad_top, pad_left):
     _, channels, out_h, out_w = y.shape
-    count = float32(ph * pw)
     for i in range(cuda.grid(1), y.size, cuda.gridsize(1)):
         b, c, oy, ox = _unflatten(i, channels, out_h, out_w)
-        y0 = oy * sh
-        x0 = ox * sw
+        y0, i0, i1 = _clip(oy, sh, pad_top, ph, x.shape[2])
+        x0, j0, j1 = _clip(ox, sw, pad_left, pw, x.shape[3])
         total = float32(0)
-        for p in range(ph):
-            for q in range(pw):
+        for p in range(i0, i1):
+            for q in range(j0, j1):
                 total += x[b, c, y0 + p, x0 + q]
-        y[b, c, oy, ox] = total / count
+        y[b, c, oy, ox] = total / float32((i1 - i0) * (j1 - j0))
 
 
 @cuda.jit
-def _avgpool_bwd(dy, dx, ph, pw, sh, sw, acc):
+def _avgpool_bwd(dy, dx, ph, pw, sh, sw, pad_top, pad_left, acc):
     _, channels, height, width = dx.shape
     out_h, out_w = dy.shape[2], dy.shape[3]
-    count = float32(ph * pw)
     for i in range(cuda.grid(1), dx.size, cuda.gridsize(1)):
         b, c, iy, ix = _unflatten(i, channels, height, width)
         total = dx[b, c, iy, ix] if acc else float32(0)
-        oy0, oy1 = _windows(iy, ph, sh, out_h)
-        ox0, ox1 = _windows(ix, pw, sw, out_w)
+        oy0, oy1 = _windows(iy + pad_top, ph, sh, out_h)
+        ox0, ox1 = _windows(ix + pad_left, pw, sw, out_w)
         for oy in range(oy0, oy1):
+            _, i0, i1 = _clip(oy, sh, pad_top, ph, height)
             for ox in range(ox0, ox1):
-                total += dy[b, c, oy, ox] / count
+                _, j0, j1 = _clip(ox, sw, pad_left, pw, width)
+                total += dy[b, c, oy, ox] / float32((i1 - i0) * (j1 - j0))
         dx[b, c, iy, ix] = total
 
 
@@ -160,12 +173,17 @@ def _planes(W, f, inp, out):
             view(W, f[out], b, c, f["out_h"], f["out_w"]))
 
 
+def _window(f):
+    """The kernels' window arguments: (ph, pw, sh, sw, pad_top, pad_left)."""
+    return f["ph"], f["pw"], f["sh"], f["sw"], f["pad_top"], f["pad_left"]
+
+
 @handles(Op.MAXPOOL_FWD)
 def run_maxpool2d_forward(row, P, W, step):
     """y = the maximum of each pool window of x (NaN when the window holds a NaN)."""
     f = fields(row, Op.MAXPOOL_FWD)
     x, y = _planes(W, f, "x", "y")
-    _maxpool_fwd[grid(y.size)](x, y, f["ph"], f["pw"], f["sh"], f["sw"])
+    _maxpool_fwd[grid(y.size)](x, y, *_window(f))
 
 
 @handles(Op.MAXPOOL_BWD)
@@ -175,7 +193,7 @@ def run_maxpool2d_backward(row, P, W, step):
     f = fields(row, Op.MAXPOOL_BWD)
     x, y = _planes(W, f, "x", "y")
     dx, dy = _planes(W, f, "dx", "dy")
-    _maxpool_bwd[grid(dx.size)](x, y, dy, dx, f["ph"], f["pw"], f["sh"], f["sw"], f["acc"])
+    _maxpool_bwd[grid(dx.size)](x, y, dy, dx, *_window(f), f["acc"])
 
 
 @handles(Op.AVGPOOL_FWD)
@@ -183,15 +201,16 @@ def run_avgpool2d_forward(row, P, W, step):
     """y = the mean of each pool window of x."""
     f = fields(row, Op.AVGPOOL_FWD)
     x, y = _planes(W, f, "x", "y")
-    _avgpool_fwd[grid(y.size)](x, y, f["ph"], f["pw"], f["sh"], f["sw"])
+    _avgpool_fwd[grid(y.size)](x, y, *_window(f))
 
 
 @handles(Op.AVGPOOL_BWD)
 def run_avgpool2d_backward(row, P, W, step):
-    """dx (=, or += when acc) the sum over the windows containing each position of dy/(ph*pw)."""
+    """dx (=, or += when acc) the sum over the windows containing each position of dy divided
+    by the number of the window's positions inside the image."""
     f = fields(row, Op.AVGPOOL_BWD)
     dx, dy = _planes(W, f, "dx", "dy")
-    _avgpool_bwd[grid(dx.size)](dy, dx, f["ph"], f["pw"], f["sh"], f["sw"], f["acc"])
+    _avgpool_bwd[grid(dx.size)](dy, dx, *_window(f), f["acc"])
 
 
 @handles(Op.GAP_FWD)
