@@ -1,7 +1,8 @@
 """VisNet: draw neural networks, train them on a Numba core, watch every layer learn.
 
 The public API (stable): Graph, save, load, compile (to a Model), datasets.load, Trainer and its
-events, the typed errors, and the layer catalogue.
+events, the typed errors, the layer catalogue, and models in and out: export_onnx, export_pytorch,
+import_onnx.
 """
 
 import os
@@ -10,7 +11,8 @@ import os
 # 0.5 ms). This only takes effect if numpy has not been imported yet.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from .core.errors import CompileError, FileFormatError, GraphError, ParamError, ShapeError
+from .core.errors import (CompileError, FileFormatError, GraphError, InteropError, ParamError,
+                          ShapeError)
 from .core.fileformat import Document, load, save
 from .core.graph import Edge, Graph, Node
 from .core.layers import CATALOGUE as layer_types
@@ -20,9 +22,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BatchEnd", "Checkpoint", "CompileError", "Document", "Edge", "EpochEnd", "Failed",
-    "FileFormatError", "Finished", "Graph", "GraphError", "Model", "Node", "ParamError",
-    "ShapeError", "Snapshot", "Trainer", "TrainingSettings", "compile", "datasets",
-    "layer_types", "load", "save",
+    "FileFormatError", "Finished", "Graph", "GraphError", "InteropError", "Model", "Node",
+    "ParamError", "ShapeError", "Snapshot", "Trainer", "TrainingSettings", "compile", "datasets",
+    "export_onnx", "export_pytorch", "import_onnx", "layer_types", "load", "save",
 ]
 
 
@@ -38,6 +40,18 @@ def __getattr__(name: str):
         from .core import training
 
         return getattr(training, name)
+    if name == "export_onnx":
+        from .core.interop.onnx_export import export_onnx
+
+        return export_onnx
+    if name == "export_pytorch":
+        from .core.interop.torch_export import export_torch
+
+        return export_torch
+    if name == "import_onnx":
+        from .core.interop.onnx_import import import_onnx
+
+        return import_onnx
     if name == "datasets":
         from .core import data
 

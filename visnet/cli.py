@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from . import __version__, train_command
+from . import __version__, interop_command, train_command
 from .core.errors import VisNetError
 
 EXIT_BAD_INPUT = 2
@@ -50,8 +50,8 @@ def _app(args: argparse.Namespace) -> int:
 def _parsers() -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.ArgumentParser,
                                                                     Callable[..., int]]]]:
     app = _Parser(prog="visnet", description="Draw, train and watch neural networks. "
-                  "Commands: info FILE (layer table), train FILE (train headless). With no "
-                  "command, opens the app.")
+                  "Commands: info FILE (layer table), train FILE (train headless), export FILE "
+                  "(to ONNX or PyTorch), import MODEL.onnx. With no command, opens the app.")
     app.add_argument("file", nargs="?", help="a .visnet or .json drawing to open, or the name "
                      "of a shipped template (e.g. spiral_mlp)")
     app.add_argument("--version", action="version", version=f"visnet {__version__}")
@@ -63,7 +63,15 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, tuple[argparse.Argume
     train = _Parser(prog="visnet train", description="Train a drawing headless on its dataset "
                     "(or --dataset) and write the trained file with --out.")
     train_command.add_arguments(train)
-    return app, {"info": (info, _info), "train": (train, train_command.run)}
+    export = _Parser(prog="visnet export", description="Write a drawing with its weights as an "
+                     "ONNX model or a PyTorch script.")
+    interop_command.add_export_arguments(export)
+    import_ = _Parser(prog="visnet import", description="Turn an ONNX model into a drawing with "
+                      "its weights.")
+    interop_command.add_import_arguments(import_)
+    return app, {"info": (info, _info), "train": (train, train_command.run),
+                 "export": (export, interop_command.run_export),
+                 "import": (import_, interop_command.run_import)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

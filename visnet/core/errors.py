@@ -63,6 +63,11 @@ class CompileError(VisNetError):
     """A valid drawing cannot be compiled for the chosen backend."""
 
 
+class InteropError(VisNetError):
+    """A model cannot be exported to, or imported from, another format (ONNX, PyTorch): the
+    message names every layer or operator at fault."""
+
+
 def cycle_message(cycle: list[str]) -> str:
     """What a GraphError or a Problem says about the nodes of a cycle."""
     return f"{', '.join(cycle)} form a cycle: remove one of their connections"

@@ -5,6 +5,7 @@ from ..backends.opcodes import Op, encode
 from ..params import ParamSpec
 from .base import ACTIVATIONS, LayerType, activation_code, same_shape
 from .lowering import Instructions, LayerContext, LossFusion, Lowering, Region
+from .export import Export, onnx_activation, torch_activation
 
 
 def forward_pass(ctx: LayerContext, z: Region, y: Region, fn: str) -> Instructions:
@@ -55,10 +56,19 @@ def _backward(ctx: LayerContext) -> Instructions:
     return backward_pass(ctx, ctx.inputs[0], dx, ctx.params["fn"], ctx.acc(dx))
 
 
+def _onnx(ctx) -> str:
+    return onnx_activation(ctx, ctx.inputs[0], ctx.params["fn"], ctx.shape)
+
+
+def _torch(ctx) -> str:
+    return torch_activation(ctx.params["fn"], ctx.x, ctx.shape)
+
+
 ACTIVATION = LayerType(
     "Activation", "Activation", "Applies an activation function; softmax works over the "
     "last axis (over channels for images).",
     (ParamSpec("fn", "choice", "relu", "the function", choices=ACTIVATIONS),),
     same_shape, example=({"fn": "tanh"}, ((4, 3),)), key_params=("fn",), card=lambda p: [p["fn"]],
+    export=Export(onnx=_onnx, torch=_torch),
     lowering=Lowering(forward=_forward, backward=_backward,
                       fusion=LossFusion("fn", logits=None, gradient=None)))

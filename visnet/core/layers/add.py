@@ -4,6 +4,7 @@ from ..backends.opcodes import Op, encode
 from ..errors import LayerShapeError
 from .base import LayerType, fmt_shape
 from .lowering import Instructions, LayerContext, Lowering
+from .export import Export
 
 
 def _shape(p, inputs):
@@ -26,8 +27,16 @@ def _backward(ctx: LayerContext) -> Instructions:
             for i, wants in enumerate(ctx.wants_dx) if wants]
 
 
+def _onnx(ctx) -> str:
+    y = ctx.inputs[0]
+    for x in ctx.inputs[1:]:
+        y = ctx.op("Add", y, x)
+    return y
+
+
 ADD = LayerType(
     "Add", "Merge", "Sums two or more inputs of one shape (residual connections).",
     (), _shape, example=({}, ((3, 4), (3, 4))), min_inputs=2, max_inputs=None,
     card=lambda p: [],
+    export=Export(onnx=_onnx, torch=lambda ctx: " + ".join(ctx.inputs)),
     lowering=Lowering(forward=_forward, backward=_backward))

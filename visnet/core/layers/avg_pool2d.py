@@ -3,6 +3,7 @@
 from ..backends.opcodes import Op, encode
 from . import pooling
 from .base import LayerType
+from .export import Export
 from .lowering import Instructions, LayerContext, Lowering
 
 
@@ -22,4 +23,5 @@ AVG_POOL2D = LayerType(
     pooling.params(), pooling.shape, example=({"pool_size": 2}, ((3, 6, 7),)),
     variants=({"padding": "same"}, {"pool_size": 3, "strides": 2, "padding": "same"}),
     key_params=("pool_size", "strides", "padding"), card=pooling.card,
+    export=Export(onnx=pooling.onnx(largest=False), torch=pooling.torch(largest=False)),
     lowering=Lowering(forward=_forward, backward=_backward))

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import LayerShapeError, ParamError
 from ..params import ParamSpec, pair
+from .export import Export
 from .lowering import Lowering
 
 __all__ = ["pair"]
@@ -71,6 +72,7 @@ class LayerType:
     key_params: tuple[str, ...] = ()
     card: Callable[[Mapping[str, Any]], list[str]] | None = None  # its lines on a canvas card
     lowering: Lowering = field(default_factory=Lowering)
+    export: Export = field(default_factory=Export)  # its ONNX nodes and PyTorch code
     param_index: dict[str, ParamSpec] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):

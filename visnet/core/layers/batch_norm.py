@@ -1,10 +1,13 @@
 """BatchNorm(momentum, epsilon): normalises each channel (images) or feature with the batch's
 statistics while training, and with running statistics after."""
 
+import numpy as np
+
 from ..backends.opcodes import Op, encode
 from ..params import ParamSpec
 from .base import LayerType, WeightSpec, same_shape
 from .lowering import Instructions, LayerContext, Lowering, Region
+from .export import Export, channels_first
 
 
 def _features(p, x):
@@ -44,6 +47,32 @@ def _backward(ctx: LayerContext) -> Instructions:
                    training=ctx.training, acc=ctx.acc(target) if ctx.wants_dx[0] else 0)]
 
 
+def _onnx(ctx) -> str:
+    """BatchNormalization with the running statistics; a sequence's features are its last
+    axis, ONNX's the second, so a sequence is transposed around it."""
+    sequence = len(ctx.input_shapes[0]) == 2
+    x = channels_first(ctx, ctx.inputs[0]) if sequence else ctx.inputs[0]
+    stats = [ctx.tensor(ctx.weight(n), n) for n in ("gamma", "beta", "moving_mean",
+                                                      "moving_variance")]
+    y = ctx.op("BatchNormalization", x, *stats, epsilon=ctx.params["epsilon"])
+    return channels_first(ctx, y) if sequence else y
+
+
+def _torch(ctx) -> str:
+    """nn.BatchNorm1d/2d; PyTorch's momentum is the weight of the new batch (1 - Keras')."""
+    shape = ctx.input_shapes[0]
+    p = ctx.params
+    kind, n = ("BatchNorm2d", shape[0]) if len(shape) == 3 else ("BatchNorm1d", shape[-1])
+    m = ctx.module(f"nn.{kind}({n}, eps={p['epsilon']}, momentum={round(1 - p['momentum'], 9)})",
+                   weight=ctx.weight("gamma"), bias=ctx.weight("beta"),
+                   running_mean=ctx.weight("moving_mean"),
+                   running_var=ctx.weight("moving_variance"),
+                   num_batches_tracked=np.array(0, np.int64))
+    if len(shape) == 2:  # a sequence: PyTorch normalises the second axis
+        return f"{m}({ctx.x}.transpose(1, 2)).transpose(1, 2)"
+    return f"{m}({ctx.x})"
+
+
 BATCH_NORM = LayerType(
     "BatchNorm", "Normalisation", "Normalises each channel (images) or feature with batch "
     "statistics while training and running statistics after.",
@@ -58,5 +87,6 @@ BATCH_NORM = LayerType(
              WeightSpec("moving_variance", _features, "ones", trainable=False)),
     key_params=("momentum",),
     card=lambda p: [f"momentum {p['momentum']:g}", f"epsilon {p['epsilon']:g}"],
+    export=Export(onnx=_onnx, torch=_torch),
     lowering=Lowering(constants=_constants, buffers=_buffers, forward=_forward,
                       backward=_backward))

@@ -7,6 +7,7 @@ from ..errors import LayerShapeError
 from ..params import ParamSpec
 from .base import LayerType, fmt_shape
 from .lowering import Instructions, LayerContext, Lowering
+from .export import Export
 
 
 def concat_axis(axis: int, ndim: int) -> int:
@@ -58,10 +59,21 @@ def _backward(ctx: LayerContext) -> Instructions:
             for i, f in _pieces(ctx) if ctx.wants_dx[i]]
 
 
+def _onnx(ctx) -> str:
+    axis = concat_axis(ctx.params["axis"], len(ctx.input_shapes[0])) + 1
+    return ctx.op("Concat", *ctx.inputs, axis=axis)
+
+
+def _torch(ctx) -> str:
+    axis = concat_axis(ctx.params["axis"], len(ctx.input_shapes[0])) + 1
+    return f"torch.cat([{', '.join(ctx.inputs)}], dim={axis})"
+
+
 CONCATENATE = LayerType(
     "Concatenate", "Merge", "Joins two or more inputs along one axis.",
     (ParamSpec("axis", "axis", -1, "axis to join along, counted with the batch axis as in "
                "Keras: -1 is the last, 1 the channels of an image"),),
     _shape, example=({"axis": 1}, ((2, 4, 4), (3, 4, 4))),
     min_inputs=2, max_inputs=None, key_params=("axis",), card=lambda p: [f"axis {p['axis']}"],
+    export=Export(onnx=_onnx, torch=_torch),
     lowering=Lowering(forward=_forward, backward=_backward))

@@ -12,6 +12,8 @@ from .base import (BIAS_INITIALIZER, KERNEL_INITIALIZER, USE_BIAS, LayerType, ac
                    sequence_or_hint)
 from .lowering import Instructions, LayerContext, Lowering, Region
 from .padding import along, padding_param
+from .export import Export, channels_first, onnx_activation, torch_activation
+from .padding import pads
 
 
 def _shape(p, inputs):
@@ -91,6 +93,34 @@ def _card(p):
             join_text(stride, p["activation"], "" if p["use_bias"] else "no bias")]
 
 
+def _onnx(ctx) -> str:
+    """Conv over the sequence as a (batch, features, time) 1-D image."""
+    p = ctx.params
+    steps = ctx.input_shapes[0][0]
+    before, after = pads(steps, p["kernel_size"], p["strides"], p["padding"])
+    ins = [channels_first(ctx, ctx.inputs[0]),
+           ctx.tensor(ctx.weight("kernel").transpose(2, 1, 0), "kernel")]  # (filters, in, k)
+    if p["use_bias"]:
+        ins.append(ctx.tensor(ctx.weight("bias"), "bias"))
+    y = ctx.op("Conv", *ins, kernel_shape=[p["kernel_size"]], strides=[p["strides"]],
+               pads=[before, after])
+    return onnx_activation(ctx, channels_first(ctx, y), p["activation"], ctx.shape)
+
+
+def _torch(ctx) -> str:
+    p = ctx.params
+    steps, features = ctx.input_shapes[0]
+    before, after = pads(steps, p["kernel_size"], p["strides"], p["padding"])
+    bias = {"bias": ctx.weight("bias")} if p["use_bias"] else {}
+    m = ctx.module(f"nn.Conv1d({features}, {p['filters']}, {p['kernel_size']}, "
+                   f"stride={p['strides']}, bias={p['use_bias']})",
+                   weight=ctx.weight("kernel").transpose(2, 1, 0), **bias)
+    x = f"{ctx.x}.transpose(1, 2)"  # (batch, features, time), as PyTorch convolves
+    if before or after:
+        x = f"F.pad({x}, ({before}, {after}))"
+    return torch_activation(p["activation"], f"{m}({x}).transpose(1, 2)", ctx.shape)
+
+
 CONV1D = LayerType(
     "Conv1D", "Convolution", "1-D convolution over (time, features) sequences, features as "
     "channels (Keras' Conv1D).",
@@ -103,4 +133,5 @@ CONV1D = LayerType(
                      ((7, 3),)),
     weights=(kernel_spec(_kernel), bias_spec(_filters)),
     key_params=("filters", "kernel_size", "strides", "padding", "activation"), card=_card,
+    export=Export(onnx=_onnx, torch=_torch),
     lowering=Lowering(buffers=_buffers, forward=_forward, backward=_backward))

@@ -10,6 +10,8 @@ from .base import (BIAS_INITIALIZER, KERNEL_INITIALIZER, USE_BIAS, LayerType, ac
                    bias_spec, fmt_shape, image_or_hint, join_text, kernel_spec, size_text)
 from .lowering import Instructions, LayerContext, Lowering, Region
 from .padding import geometry, padding_param
+from .export import Export, onnx_activation, torch_activation
+from .padding import pads
 
 
 def _shape(p, inputs):
@@ -80,6 +82,35 @@ def card(p):
             join_text(strides, p["activation"], "" if p["use_bias"] else "no bias")]
 
 
+def _onnx(ctx) -> str:
+    p = ctx.params
+    _, h, w = ctx.input_shapes[0]
+    (kh, kw), (sh, sw) = pair(p["kernel_size"]), pair(p["strides"])
+    (top, bottom), (left, right) = pads(h, kh, sh, p["padding"]), pads(w, kw, sw, p["padding"])
+    ins = [ctx.inputs[0], ctx.tensor(ctx.weight("kernel"), "kernel")]
+    if p["use_bias"]:
+        ins.append(ctx.tensor(ctx.weight("bias"), "bias"))
+    y = ctx.op("Conv", *ins, kernel_shape=[kh, kw], strides=[sh, sw],
+               pads=[top, left, bottom, right])
+    return onnx_activation(ctx, y, p["activation"], ctx.shape)
+
+
+def _torch(ctx) -> str:
+    p = ctx.params
+    c, h, w = ctx.input_shapes[0]
+    (kh, kw), (sh, sw) = pair(p["kernel_size"]), pair(p["strides"])
+    (top, bottom), (left, right) = pads(h, kh, sh, p["padding"]), pads(w, kw, sw, p["padding"])
+    bias = {"bias": ctx.weight("bias")} if p["use_bias"] else {}
+    even = top == bottom and left == right
+    padding = f"padding=({top}, {left}), " if even and (top or left) else ""
+    m = ctx.module(f"nn.Conv2d({c}, {p['filters']}, ({kh}, {kw}), stride=({sh}, {sw}), "
+                   f"{padding}bias={p['use_bias']})", weight=ctx.weight("kernel"), **bias)
+    x = ctx.x
+    if not even:  # Keras' 'same' with an odd total: the extra row or column goes after
+        x = f"F.pad({x}, ({left}, {right}, {top}, {bottom}))"
+    return torch_activation(p["activation"], f"{m}({x})", ctx.shape)
+
+
 CONV2D = LayerType(
     "Conv2D", "Convolution", "2-D convolution over (channels, height, width) images.",
     (ParamSpec("filters", "int", 8, "number of output channels", low=1, high=4096),
@@ -91,4 +122,5 @@ CONV2D = LayerType(
     variants=({"padding": "same", "strides": 2},),
     weights=(kernel_spec(_kernel), bias_spec(_filters)),
     key_params=("filters", "kernel_size", "strides", "padding", "activation"), card=card,
+    export=Export(onnx=_onnx, torch=_torch),
     lowering=Lowering(buffers=_buffers, forward=_forward, backward=_backward))

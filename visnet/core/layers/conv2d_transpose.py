@@ -19,6 +19,7 @@ from .base import (BIAS_INITIALIZER, KERNEL_INITIALIZER, USE_BIAS, LayerType, ac
                    bias_spec, image_or_hint, kernel_spec)
 from .lowering import Instructions, LayerContext, Lowering, Region
 from .padding import padding_param
+from .export import Export, onnx_activation, torch_activation
 
 
 def along(size: int, kernel: int, stride: int, padding: str) -> tuple[int, int]:
@@ -82,6 +83,51 @@ def _backward(ctx: LayerContext) -> Instructions:
     return activation.after_activation(ctx, op)
 
 
+def _crop(ctx) -> tuple[list[int], list[int], list[int]]:
+    """(begin, end, extra) per axis (height, width): the full transposed convolution, cut by
+    begin and end values, with extra zeros after it, is Keras' output."""
+    p = ctx.params
+    _, h, w = ctx.input_shapes[0]
+    (kh, kw), (sh, sw) = pair(p["kernel_size"]), pair(p["strides"])
+    begin, end, extra = [], [], []
+    for size, k, s in ((h, kh, sh), (w, kw, sw)):
+        out, start = along(size, k, s, p["padding"])
+        cut = (size - 1) * s + k - start - out
+        begin.append(start)
+        end.append(max(cut, 0))
+        extra.append(max(-cut, 0))
+    return begin, end, extra
+
+
+def _onnx(ctx) -> str:
+    """ConvTranspose, its full result cropped (pads) or extended with zeros (output_padding) to
+    Keras' size."""
+    p = ctx.params
+    (kh, kw), (sh, sw) = pair(p["kernel_size"]), pair(p["strides"])
+    begin, end, extra = _crop(ctx)
+    ins = [ctx.inputs[0], ctx.tensor(ctx.weight("kernel"), "kernel")]
+    if p["use_bias"]:
+        ins.append(ctx.tensor(ctx.weight("bias"), "bias"))
+    y = ctx.op("ConvTranspose", *ins, kernel_shape=[kh, kw], strides=[sh, sw],
+               pads=begin + end, output_padding=extra)
+    return onnx_activation(ctx, y, p["activation"], ctx.shape)
+
+
+def _torch(ctx) -> str:
+    p = ctx.params
+    (kh, kw), (sh, sw) = pair(p["kernel_size"]), pair(p["strides"])
+    (top, left), (bottom, right), (more_h, more_w) = _crop(ctx)
+    grow = f"output_padding=({more_h}, {more_w}), " if more_h or more_w else ""
+    bias = {"bias": ctx.weight("bias")} if p["use_bias"] else {}
+    m = ctx.module(f"nn.ConvTranspose2d({ctx.input_shapes[0][0]}, {p['filters']}, ({kh}, {kw}), "
+                   f"stride=({sh}, {sw}), {grow}bias={p['use_bias']})",
+                   weight=ctx.weight("kernel"), **bias)
+    y = f"{m}({ctx.x})"
+    if top or left or bottom or right:  # negative padding crops: Keras' output size
+        y = f"F.pad({y}, ({-left}, {-right}, {-top}, {-bottom}))"
+    return torch_activation(p["activation"], y, ctx.shape)
+
+
 CONV2D_TRANSPOSE = LayerType(
     "Conv2DTranspose", "Convolution",
     "Transposed 2-D convolution: each value spreads its kernel over the output, which grows by "
@@ -98,4 +144,5 @@ CONV2D_TRANSPOSE = LayerType(
               {"padding": "same", "kernel_size": [2, 5], "strides": [3, 1]}),
     weights=(kernel_spec(_kernel), bias_spec(_filters)),
     key_params=("filters", "kernel_size", "strides", "padding", "activation"), card=conv2d.card,
+    export=Export(onnx=_onnx, torch=_torch),
     lowering=Lowering(buffers=_buffers, forward=_forward, backward=_backward))

@@ -6,6 +6,7 @@ from ..errors import LayerShapeError
 from .base import (BIAS_INITIALIZER, KERNEL_INITIALIZER, UNITS, USE_BIAS, LayerType, bias_spec,
                    activation_code, activation_param, fmt_shape, kernel_spec, units_shape)
 from .lowering import Instructions, LayerContext, LossFusion, Lowering, Region
+from .export import Export, onnx_activation, torch_activation
 
 
 def _shape(p, inputs):
@@ -60,6 +61,25 @@ def _backward(ctx: LayerContext) -> Instructions:
                    **_sizes(ctx))]
 
 
+def _onnx(ctx) -> str:
+    x, kernel = ctx.inputs[0], ctx.tensor(ctx.weight("kernel"), "kernel")
+    bias = ctx.tensor(ctx.weight("bias"), "bias") if ctx.params["use_bias"] else None
+    if len(ctx.input_shapes[0]) == 1 and bias:
+        y = ctx.op("Gemm", x, kernel, bias)
+    else:  # a sequence: the same product at every step
+        y = ctx.op("MatMul", x, kernel)
+        y = ctx.op("Add", y, bias) if bias else y
+    return onnx_activation(ctx, y, ctx.params["activation"], ctx.shape)
+
+
+def _torch(ctx) -> str:
+    p = ctx.params
+    bias = {"bias": ctx.weight("bias")} if p["use_bias"] else {}
+    m = ctx.module(f"nn.Linear({ctx.input_shapes[0][-1]}, {p['units']}, bias={p['use_bias']})",
+                   weight=ctx.weight("kernel").T, **bias)
+    return torch_activation(p["activation"], f"{m}({ctx.x})", ctx.shape)
+
+
 DENSE = LayerType(
     "Dense", "Core", "Fully connected layer; on a sequence it applies at every time step.",
     (UNITS, activation_param(), USE_BIAS, KERNEL_INITIALIZER, BIAS_INITIALIZER),
@@ -67,5 +87,6 @@ DENSE = LayerType(
     weights=(kernel_spec(_kernel), bias_spec(units_shape)),
     key_params=("units", "activation"),
     card=lambda p: [f"units {p['units']} · {p['activation']}", "" if p["use_bias"] else "no bias"],
+    export=Export(onnx=_onnx, torch=_torch),
     lowering=Lowering(buffers=_buffers, forward=_forward, backward=_backward,
                       fusion=LossFusion("activation")))

@@ -6,6 +6,7 @@ from ..backends.opcodes import Op, encode
 from ..params import ParamSpec
 from .base import LayerType, same_shape
 from .lowering import Instructions, LayerContext, Lowering, Region
+from .export import Export
 
 
 def _constants(p) -> dict[str, list[float]]:
@@ -28,6 +29,11 @@ def _backward(ctx: LayerContext) -> Instructions:
                    n=ctx.dy.size, training=ctx.training, acc=ctx.acc(dx))]
 
 
+
+def _torch(ctx) -> str:
+    module = ctx.module(f"nn.Dropout({ctx.params['rate']})")  # only while training
+    return f"{module}({ctx.x})"
+
 DROPOUT = LayerType(
     "Dropout", "Core", "Zeroes a random fraction of values while training, scaling the "
     "rest; passes values through at inference.",
@@ -35,5 +41,6 @@ DROPOUT = LayerType(
                high_open=True),),
     same_shape, example=({"rate": 0.25}, ((6,),)), key_params=("rate",),
     card=lambda p: [f"rate {p['rate']:g}"],
+    export=Export(onnx=lambda ctx: ctx.op("Identity", ctx.inputs[0]), torch=_torch),
     lowering=Lowering(constants=_constants, buffers=_buffers, forward=_forward,
                       backward=_backward))

@@ -4,6 +4,7 @@ import math
 
 from .base import LayerType
 from .lowering import Lowering
+from .export import Export
 
 
 def _shape(p, inputs):
@@ -12,4 +13,6 @@ def _shape(p, inputs):
 
 FLATTEN = LayerType(
     "Flatten", "Core", "Lays every value of a sample out in one axis.",
-    (), _shape, example=({}, ((3, 4, 5),)), card=lambda p: [], lowering=Lowering(view=True))
+    (), _shape, example=({}, ((3, 4, 5),)), card=lambda p: [], lowering=Lowering(view=True),
+    export=Export(onnx=lambda ctx: ctx.op("Flatten", ctx.inputs[0], axis=1),
+                  torch=lambda ctx: f"{ctx.x}.flatten(1)"))

@@ -3,6 +3,7 @@
 
 from . import pooling1d
 from .base import LayerType, sequence_or_hint
+from .export import Export
 from .lowering import LayerContext
 
 
@@ -19,4 +20,6 @@ def _whole_sequence(ctx: LayerContext) -> tuple[int, int, str]:
 GLOBAL_AVG_POOL1D = LayerType(
     "GlobalAvgPool1D", "Pooling", "Mean of each feature over the whole sequence.",
     (), _shape, example=({}, ((5, 4),)), card=lambda p: [],
+    export=Export(onnx=lambda ctx: ctx.op("ReduceMean", ctx.inputs[0], axes=[1], keepdims=0),
+                  torch=lambda ctx: f"{ctx.x}.mean(dim=1)"),
     lowering=pooling1d.lowering(largest=False, window=_whole_sequence))

@@ -3,6 +3,7 @@
 from ..backends.opcodes import Op, encode
 from .base import LayerType, image_or_hint
 from .lowering import Instructions, LayerContext, Lowering
+from .export import Export
 
 
 def _shape(p, inputs):
@@ -24,7 +25,12 @@ def _backward(ctx: LayerContext) -> Instructions:
     return [encode(Op.GAP_BWD, dy=ctx.dy.offset, dx=dx.offset, acc=ctx.acc(dx), **_sizes(ctx))]
 
 
+def _onnx(ctx) -> str:
+    return ctx.op("Flatten", ctx.op("GlobalAveragePool", ctx.inputs[0]), axis=1)
+
+
 GLOBAL_AVG_POOL2D = LayerType(
     "GlobalAvgPool2D", "Pooling", "Mean of each channel over the whole image.",
     (), _shape, example=({}, ((3, 5, 4),)), card=lambda p: [],
+    export=Export(onnx=_onnx, torch=lambda ctx: f"{ctx.x}.mean(dim=(2, 3))"),
     lowering=Lowering(forward=_forward, backward=_backward))

@@ -27,4 +27,5 @@ GRU = LayerType(
     recurrent.shape, example=({"units": 4}, ((5, 3),)),
     weights=recurrent.weights(3, lambda p, x: (2, 3 * p["units"]), "zeros"),
     key_params=("units", "return_sequences"), card=recurrent.card,
+    export=recurrent.export("GRU"),
     lowering=recurrent.lowering(Op.GRU_FWD, Op.GRU_BWD, workspaces))

@@ -7,6 +7,7 @@ from ..backends.opcodes import Op, encode
 from ..params import ParamSpec
 from .base import LayerType, WeightSpec, same_shape
 from .lowering import Instructions, LayerContext, Lowering, Region
+from .export import Export
 
 
 def _features(p, x):
@@ -47,6 +48,18 @@ def _backward(ctx: LayerContext) -> Instructions:
                    acc=ctx.acc(dx) if need_dx else 0, **_rows(ctx))]
 
 
+def _onnx(ctx) -> str:
+    return ctx.op("LayerNormalization", ctx.inputs[0], ctx.tensor(ctx.weight("gamma"), "gamma"),
+                  ctx.tensor(ctx.weight("beta"), "beta"), axis=-1,
+                  epsilon=ctx.params["epsilon"])
+
+
+def _torch(ctx) -> str:
+    m = ctx.module(f"nn.LayerNorm({ctx.input_shapes[0][-1]}, eps={ctx.params['epsilon']})",
+                   weight=ctx.weight("gamma"), bias=ctx.weight("beta"))
+    return f"{m}({ctx.x})"
+
+
 LAYER_NORM = LayerType(
     "LayerNorm", "Normalisation", "Normalises each sample over its last axis (its own mean and "
     "variance), then scales and shifts each feature; the same in training and inference.",
@@ -56,5 +69,6 @@ LAYER_NORM = LayerType(
     weights=(WeightSpec("gamma", _features, "ones"),
              WeightSpec("beta", _features, "zeros")),
     key_params=("epsilon",), card=lambda p: [f"epsilon {p['epsilon']:g}"],
+    export=Export(onnx=_onnx, torch=_torch),
     lowering=Lowering(constants=_constants, buffers=_buffers, forward=_forward,
                       backward=_backward))

@@ -26,4 +26,5 @@ LSTM = LayerType(
     recurrent.shape, example=({"units": 4, "return_sequences": True}, ((5, 3),)),
     weights=recurrent.weights(4, lambda p, x: (4 * p["units"],), "unit_forget"),
     key_params=("units", "return_sequences"), card=recurrent.card,
+    export=recurrent.export("LSTM"),
     lowering=recurrent.lowering(Op.LSTM_FWD, Op.LSTM_BWD, workspaces))

@@ -35,3 +35,9 @@ def geometry(height: int, width: int, kh: int, kw: int, sh: int, sw: int,
     out_h, top = along(height, kh, sh, padding)
     out_w, left = along(width, kw, sw, padding)
     return out_h, out_w, top, left
+
+
+def pads(size: int, window: int, stride: int, padding: str) -> tuple[int, int]:
+    """``(before, after)``: the padding on each side of the axis."""
+    out, before = along(size, window, stride, padding)
+    return before, max((out - 1) * stride + window - size - before, 0)

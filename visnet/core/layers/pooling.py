@@ -6,7 +6,7 @@ from ..errors import LayerShapeError
 from ..params import ParamSpec, pair
 from .base import fmt_shape, image_or_hint, join_text, size_text
 from .lowering import LayerContext
-from .padding import geometry, padding_param
+from .padding import geometry, padding_param, pads
 
 
 def params():
@@ -50,3 +50,37 @@ def fields(ctx: LayerContext) -> dict[str, int]:
     oh, ow, top, left = geometry(h, w, ph, pw, sh, sw, ctx.params["padding"])
     return dict(batch=ctx.batch, channels=ch, height=h, width=w, out_h=oh, out_w=ow, ph=ph,
                 pw=pw, sh=sh, sw=sw, pad_top=top, pad_left=left)
+
+
+def onnx(largest: bool):
+    """The ONNX hook of a 2-D pool: MaxPool, or AveragePool not counting the padding."""
+    def hook(ctx) -> str:
+        p = ctx.params
+        _, h, w = ctx.input_shapes[0]
+        (ph, pw), (sh, sw) = pair(p["pool_size"]), strides(p)
+        (top, bottom), (left, right) = pads(h, ph, sh, p["padding"]), pads(w, pw, sw, p["padding"])
+        extra = {} if largest else {"count_include_pad": 0}
+        return ctx.op("MaxPool" if largest else "AveragePool", ctx.inputs[0],
+                      kernel_shape=[ph, pw], strides=[sh, sw], pads=[top, left, bottom, right],
+                      **extra)
+    return hook
+
+
+def torch(largest: bool):
+    """The PyTorch code of a 2-D pool; 'same' padding is -inf around a max pool and left out of
+    an average's count."""
+    def hook(ctx) -> str:
+        p = ctx.params
+        _, h, w = ctx.input_shapes[0]
+        (ph, pw), (sh, sw) = pair(p["pool_size"]), strides(p)
+        (top, bottom), (left, right) = pads(h, ph, sh, p["padding"]), pads(w, pw, sw, p["padding"])
+        around = (left, right, top, bottom)
+        x = ctx.x
+        if not any(around):
+            fn = "F.max_pool2d" if largest else "F.avg_pool2d"
+            return f"{fn}({x}, ({ph}, {pw}), ({sh}, {sw}))"
+        if largest:
+            return f"F.max_pool2d(F.pad({x}, {around}, value=-float('inf')), ({ph}, {pw}), " \
+                   f"({sh}, {sw}))"
+        return f"{ctx.helper('avg_pool_same')}({x}, ({ph}, {pw}), ({sh}, {sw}), {around})"
+    return hook

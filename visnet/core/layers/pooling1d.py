@@ -10,7 +10,8 @@ from ..errors import LayerShapeError
 from ..params import ParamSpec
 from .base import fmt_shape, join_text, sequence_or_hint
 from .lowering import Instructions, LayerContext, Lowering
-from .padding import along, padding_param
+from .export import channels_first
+from .padding import along, padding_param, pads
 
 
 def params():
@@ -74,3 +75,33 @@ def lowering(largest: bool, window: Callable[[LayerContext], tuple[int, int, str
 
 def declared_window(ctx: LayerContext) -> tuple[int, int, str]:
     return ctx.params["pool_size"], stride(ctx.params), ctx.params["padding"]
+
+
+def onnx(largest: bool):
+    """The ONNX hook of a 1-D pool: the 1-D pool of the (batch, features, time) sequence."""
+    def hook(ctx) -> str:
+        size, step, padding = declared_window(ctx)
+        before, after = pads(ctx.input_shapes[0][0], size, step, padding)
+        extra = {} if largest else {"count_include_pad": 0}
+        y = ctx.op("MaxPool" if largest else "AveragePool", channels_first(ctx, ctx.inputs[0]),
+                   kernel_shape=[size], strides=[step], pads=[before, after], **extra)
+        return channels_first(ctx, y)
+    return hook
+
+
+def torch(largest: bool):
+    """The PyTorch code of a 1-D pool, over the (batch, features, time) sequence."""
+    def hook(ctx) -> str:
+        size, step, padding = declared_window(ctx)
+        before, after = pads(ctx.input_shapes[0][0], size, step, padding)
+        x = f"{ctx.x}.transpose(1, 2)"
+        if not (before or after):
+            y = f"F.{'max' if largest else 'avg'}_pool1d({x}, {size}, {step})"
+        elif largest:
+            y = f"F.max_pool1d(F.pad({x}, ({before}, {after}), value=-float('inf')), {size}, " \
+                f"{step})"
+        else:
+            y = f"{ctx.helper('avg_pool_same')}({x}.unsqueeze(3), ({size}, 1), ({step}, 1), " \
+                f"(0, 0, {before}, {after})).squeeze(3)"
+        return f"{y}.transpose(1, 2)"
+    return hook

@@ -22,4 +22,5 @@ SIMPLE_RNN = LayerType(
     recurrent.shape, example=({"units": 4}, ((5, 3),)),
     weights=recurrent.weights(1, units_shape, "zeros"),
     key_params=("units", "return_sequences"), card=recurrent.card,
+    export=recurrent.export("SimpleRNN"),
     lowering=recurrent.lowering(Op.RNN_FWD, Op.RNN_BWD, workspaces))
