@@ -45,6 +45,14 @@ def test_the_compiler_and_the_layers_import_no_backend():
     assert not offenders, f"backend imports where none belong: {offenders}"
 
 
+def test_the_layers_import_neither_onnx_nor_torch():
+    # Each layer's export hooks get the exporters' contexts; the catalogue loads without them.
+    offenders = {str(p.relative_to(CORE)): sorted(m for m in imported_modules(p)
+                                                  if m.split(".")[0] in ("onnx", "torch"))
+                 for p in sorted((CORE / "layers").glob("*.py"))}
+    assert not {k: v for k, v in offenders.items() if v}
+
+
 def test_backends_read_fields_by_name():
     positional = re.compile(r"\b(p|row)\[\d+\]")
     literal_size = re.compile(r"""hyper_p["']\]\s*,\s*8\b|stats_p["']\]\s*,\s*4\b""")

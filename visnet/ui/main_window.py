@@ -25,6 +25,7 @@ from . import theme
 from .autosave import Autosaver, Recovery, pending_recovery
 from .canvas import CanvasScene, CanvasView
 from .document import DocumentModel
+from .exchange import ModelExchange
 from .gallery import TemplateGallery
 from .inspector import InspectorDock
 from .palette import PaletteDock
@@ -39,6 +40,7 @@ APP_NAME = "VisNet"
 FILE_FILTER = "VisNet drawings (*.visnet);;Bare drawing (*.json)"
 OPEN_FILTER = "VisNet drawings (*.visnet *.json);;All files (*)"
 OPENABLE_SUFFIXES = (".visnet", ".json")
+IMPORTABLE_SUFFIXES = (".onnx",)
 DEFAULT_SIZE = (1280, 800)
 STATUS_TIMEOUT_MS = 5000
 ZOOM_STEP = 1.25
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self.resize(*DEFAULT_SIZE)
 
         self.scene = CanvasScene(document, self)  # owned by the window: deleted with it
+        self.exchange = ModelExchange(self)
         self.view = CanvasView(self.scene)
         self.setCentralWidget(self.view)
         self._canvas_viewport = self.view.viewport()
@@ -143,6 +146,21 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(a("action_save", "&Save", self.save, ["Ctrl+S"]))
         file_menu.addAction(a("action_save_as", "Save &As...", self.save_as, ["Ctrl+Shift+S"]))
+        file_menu.addSeparator()
+        file_menu.addAction(a("action_import_onnx", "&Import ONNX Model...", self.import_model,
+                              tip="Turn an ONNX model into a drawing with its weights"))
+        export_menu = file_menu.addMenu("&Export")
+        export_menu.setObjectName("menu_export")
+        export_menu.addAction(a("action_export_onnx", "&ONNX Model...",
+                                lambda: self.exchange.export_onnx(),
+                                tip="The network with its weights, for onnxruntime and "
+                                    "other tools"))
+        export_menu.addAction(a("action_export_pytorch", "&PyTorch Script...",
+                                lambda: self.exchange.export_pytorch(),
+                                tip="A standalone PyTorch module with its weights"))
+        export_menu.addAction(a("action_export_picture", "Picture of the &Drawing...",
+                                lambda: self.exchange.export_picture(),
+                                tip="The drawing as a PNG or SVG image"))
         file_menu.addSeparator()
         quit_action = a("action_quit", "&Quit", self.close, ["Ctrl+Q"])
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
@@ -370,6 +388,10 @@ class MainWindow(QMainWindow):
         self._after_load()
         self.show_status(f"Opened {path}")
         return True
+
+    def import_model(self, path: Path | None = None) -> bool:
+        """File > Import ONNX Model (or an .onnx file dropped on the window)."""
+        return self.maybe_save() and self.exchange.import_onnx(path)
 
     def _after_load(self) -> None:
         # The view fits again once the event loop has laid the window out (graph_replaced).
@@ -615,13 +637,13 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def dropped_drawing(mime: QMimeData | None) -> Path | None:
-        """The first local .visnet or .json file among a drag's URLs."""
+        """The first local .visnet, .json or .onnx file among a drag's URLs."""
         if mime is None or not mime.hasUrls():
             return None
         for url in mime.urls():
             if url.isLocalFile():
                 path = Path(url.toLocalFile())
-                if path.suffix.lower() in OPENABLE_SUFFIXES:
+                if path.suffix.lower() in OPENABLE_SUFFIXES + IMPORTABLE_SUFFIXES:
                     return path
         return None
 
@@ -635,7 +657,10 @@ class MainWindow(QMainWindow):
         if event.type() == QEvent.Type.Drop:
             # Ask and open once the drop is over: a modal question inside the drop handler
             # would hold up the file manager's drag.
-            QTimer.singleShot(0, self, lambda: self.open_recent(path))
+            if path.suffix.lower() in IMPORTABLE_SUFFIXES:
+                QTimer.singleShot(0, self, lambda: self.import_model(path))
+            else:
+                QTimer.singleShot(0, self, lambda: self.open_recent(path))
         return True
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

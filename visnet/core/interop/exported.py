@@ -49,11 +49,22 @@ def plan_export(graph: Graph, weights: dict[str, np.ndarray] | None) -> ExportPl
     if weights is None:
         warnings.warn("the drawing is untrained: exporting its initial weights", stacklevel=3)
         weights = init_graph(graph)
-    missing = [f"{n}/{w.name}" for n in order
-               for w in graph.nodes[n].layer.weight_specs(graph.nodes[n].resolved_params())
-               if f"{n}/{w.name}" not in weights]
-    if missing:
-        raise InteropError(f"cannot export: no weights for {', '.join(missing)}")
+    missing, misfit = [], []
+    for n in order:
+        node = graph.nodes[n]
+        params = node.resolved_params()
+        needed = node.layer.weight_shapes(params, report.input_shapes.get(n, []))
+        for name, shape in needed.items():
+            have = weights.get(f"{n}/{name}")
+            if have is None:
+                missing.append(f"{n}/{name}")
+            elif tuple(np.shape(have)) != tuple(shape):
+                misfit.append(f"{n}/{name} is {tuple(np.shape(have))}, the drawing needs "
+                              f"{tuple(shape)}")
+    if missing or misfit:
+        raise InteropError("cannot export: the weights do not fit the drawing (it changed "
+                           "since they were trained; train it again or reset the weights): "
+                           + "; ".join([f"no {m}" for m in missing] + misfit))
     return ExportPlan(order, [n for n in order if graph.nodes[n].type == "Input"], output,
                       dict(report.shapes), {k: list(v) for k, v in report.input_shapes.items()},
                       weights)

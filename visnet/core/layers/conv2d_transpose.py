@@ -83,20 +83,25 @@ def _backward(ctx: LayerContext) -> Instructions:
     return activation.after_activation(ctx, op)
 
 
-def _crop(ctx) -> tuple[list[int], list[int], list[int]]:
+def crop(height: int, width: int, kernel: tuple[int, int], strides: tuple[int, int],
+         padding: str) -> tuple[list[int], list[int], list[int]]:
     """(begin, end, extra) per axis (height, width): the full transposed convolution, cut by
-    begin and end values, with extra zeros after it, is Keras' output."""
-    p = ctx.params
-    _, h, w = ctx.input_shapes[0]
-    (kh, kw), (sh, sw) = pair(p["kernel_size"]), pair(p["strides"])
+    begin and end values, with extra zeros after it, is Keras' output (ONNX's pads and
+    output_padding)."""
     begin, end, extra = [], [], []
-    for size, k, s in ((h, kh, sh), (w, kw, sw)):
-        out, start = along(size, k, s, p["padding"])
+    for size, k, s in ((height, kernel[0], strides[0]), (width, kernel[1], strides[1])):
+        out, start = along(size, k, s, padding)
         cut = (size - 1) * s + k - start - out
         begin.append(start)
         end.append(max(cut, 0))
         extra.append(max(-cut, 0))
     return begin, end, extra
+
+
+def _crop(ctx) -> tuple[list[int], list[int], list[int]]:
+    _, h, w = ctx.input_shapes[0]
+    p = ctx.params
+    return crop(h, w, pair(p["kernel_size"]), pair(p["strides"]), p["padding"])
 
 
 def _onnx(ctx) -> str:

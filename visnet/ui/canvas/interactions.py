@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsPathItem
 
 from ...core.graph import Edge, Graph
+from ...core.layout import GRID, snap  # noqa: F401  (the canvas grid, used by the scene)
 from ...core.shapes import connection_shape_problem
 from .. import theme
 from ..commands import Connect, MoveNodes, RemoveItems
@@ -23,13 +24,8 @@ from .items import ACCEPT, NORMAL, REFUSE, Z_DRAG_LINE, NodeItem, PortItem, edge
 if TYPE_CHECKING:
     from .scene import CanvasScene
 
-GRID = 20.0
 MOVE_THRESHOLD = 2.0  # scene px: a click that jiggles a card this little moves nothing
 DRAG_HINT = "Drop the connection on an input port or on a layer"
-
-
-def snap(value: float, step: float = GRID) -> float:
-    return float(round(value / step) * step)
 
 
 class Interaction:

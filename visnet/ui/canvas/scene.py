@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QGraphicsScene
 from ...core.errors import GraphError
 from ...core.graph import Change, Edge, Graph
 from ...core.health import Badge, norm_colour_position
+from ...core.layout import LAYOUT_DX, LAYOUT_DY, layered_layout
 from ...core.layers import get as layer_type
 from ...core.shapes import ShapeReport
 from .. import theme
@@ -31,8 +32,6 @@ from ..document import DocumentModel
 from .interactions import GRID, Interaction, MoveNodesInteraction, NewEdgeInteraction, snap
 from .items import NODE_HEIGHT, NODE_WIDTH, EdgeItem, NodeItem, PortItem
 
-LAYOUT_DX = 200.0
-LAYOUT_DY = 110.0
 MAJOR_GRID_EVERY = 5  # a stronger line every 100 px
 SCENE_MARGIN = 5000.0  # room around the drawing to pan and zoom out into
 PASTE_STEP = 40.0
@@ -52,6 +51,7 @@ class CanvasScene(QGraphicsScene):
 
     def __init__(self, document: DocumentModel, parent=None):
         super().__init__(parent)
+        self.plain_background = False
         self.document = document
         self.node_items: dict[str, NodeItem] = {}
         self.edge_items: dict[Edge, EdgeItem] = {}
@@ -426,6 +426,8 @@ class CanvasScene(QGraphicsScene):
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
         t = theme.current()
         painter.fillRect(rect, QColor(t.canvas))
+        if self.plain_background:  # an exported picture of the drawing: no grid
+            return
         scale = painter.worldTransform().m11() or 1.0
         step = GRID if GRID * scale >= 8 else GRID * MAJOR_GRID_EVERY
         major = GRID * MAJOR_GRID_EVERY
@@ -450,46 +452,6 @@ class CanvasScene(QGraphicsScene):
                 pen = QPen(colour, 0)  # cosmetic: one pixel at any zoom
                 painter.setPen(pen)
                 painter.drawLines(lines)
-
-
-def layered_layout(graph: Graph, dx: float = LAYOUT_DX, dy: float = LAYOUT_DY
-                   ) -> dict[str, tuple[float, float]]:
-    """Positions for a top-to-bottom drawing: a node's row is the length of the longest path
-    from an input to it; a row's nodes keep their left-to-right order and are spread ``dx``
-    apart around the drawing's centre line; rows are ``dy`` apart from the drawing's top."""
-    if not graph.nodes:
-        return {}
-    depth: dict[str, int] = {}
-    for node_id in graph.partial_order():
-        depth[node_id] = max((depth[e.src] + 1 for e in graph.inputs_of(node_id)), default=0)
-    rest = [n for n in graph.nodes if n not in depth]  # in or behind a cycle: below the others
-    while rest:
-        progressed = False
-        for node_id in list(rest):
-            srcs = [e.src for e in graph.inputs_of(node_id)]
-            if all(s in depth for s in srcs):
-                depth[node_id] = max((depth[s] + 1 for s in srcs), default=0)
-                rest.remove(node_id)
-                progressed = True
-        if not progressed:  # a cycle: put its first node after everything known so far
-            node_id = rest.pop(0)
-            known = [depth[e.src] + 1 for e in graph.inputs_of(node_id) if e.src in depth]
-            depth[node_id] = max(known, default=max(depth.values(), default=-1) + 1)
-
-    rows: dict[int, list[str]] = defaultdict(list)
-    order = {n: i for i, n in enumerate(graph.nodes)}
-    for node_id, d in depth.items():
-        rows[d].append(node_id)
-    xs = [n.pos[0] for n in graph.nodes.values()]
-    centre = snap((min(xs) + max(xs)) / 2)
-    top = snap(min(n.pos[1] for n in graph.nodes.values()))
-    positions = {}
-    for d, members in rows.items():
-        members.sort(key=lambda n: (graph.nodes[n].pos[0], order[n]))
-        width = (len(members) - 1) * dx
-        for i, node_id in enumerate(members):
-            positions[node_id] = (centre - width / 2 + i * dx, top + d * dy)
-    return positions
 
 
 def clipboard_text_is_layers(text: str | None) -> bool:
