@@ -42,3 +42,23 @@ def test_export_needs_a_format_and_says_so_in_one_line(tmp_path):
     result = visnet("export", "spiral_mlp")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "--onnx" in result.stderr
+
+
+def test_import_turns_an_onnx_file_into_a_drawing_that_trains(tmp_path):
+    assert visnet("export", "digits_cnn", "--onnx", str(tmp_path / "d.onnx")).returncode == 0
+    result = visnet("import", str(tmp_path / "d.onnx"), "--out", str(tmp_path / "d.visnet"))
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {tmp_path / 'd.visnet'}" in result.stdout
+    info = visnet("info", str(tmp_path / "d.visnet"))
+    assert info.returncode == 0 and "Conv2D" in info.stdout and "Weights:" in info.stdout
+    trained = visnet("train", str(tmp_path / "d.visnet"), "--dataset", "digits", "--epochs", "1",
+                     "--out", str(tmp_path / "t.visnet"))
+    assert trained.returncode == 0, trained.stderr
+
+
+def test_import_of_a_bad_file_is_one_line_with_exit_2(tmp_path):
+    (tmp_path / "bad.onnx").write_bytes(b"\x08\x07garbage")
+    result = visnet("import", str(tmp_path / "bad.onnx"), "--out", str(tmp_path / "x.visnet"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "bad.onnx" in result.stderr
+    assert not (tmp_path / "x.visnet").exists()

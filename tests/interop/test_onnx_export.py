@@ -7,13 +7,11 @@ import onnx
 import onnxruntime as ort
 import pytest
 
+from interop_cases import assert_close, predict, template_case, template_names
 from layer_harness import case_id, cases, harness_data, harness_graph, harness_weights
 from visnet.core.interop.onnx_export import OPSET, export_onnx, to_onnx
-from visnet.core.model import compile
 
-CASES = [pytest.param(t, v, id=case_id(t, v)) for t, v in cases()
-         if t.name not in ("Input", "Loss")] + \
-    [pytest.param(t, {}, id=t.name) for t, _ in cases() if t.name in ("Input", "Loss")]
+CASES = [pytest.param(t, v, id=case_id(t, v)) for t, v in cases()]
 
 
 def run_onnx(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
@@ -23,14 +21,7 @@ def run_onnx(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
 
 
 def assert_same_predictions(graph, weights, x):
-    model = compile(graph, backend="serial")
-    model.set_weights(weights)
-    expected = model.predict(x)
-    got = run_onnx(to_onnx(graph, weights), x)
-    assert got.shape == expected.shape
-    # float32 sums in another order: relative to each value, or to the output's scale near 0
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
-    return float(np.max(np.abs(got - expected) / (np.abs(expected) + 1e-6)))
+    assert_close(run_onnx(to_onnx(graph, weights), x), predict(graph, weights, x))
 
 
 @pytest.mark.parametrize("t, variant", CASES)
@@ -57,21 +48,6 @@ def test_the_file_has_a_named_input_with_a_dynamic_batch_axis(tmp_path):
     np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-6)  # probabilities, as predict
 
 
-def template_names():
-    from visnet.resources import templates
-
-    return [t.name for t in templates()]
-
-
 @pytest.mark.parametrize("name", template_names())
 def test_every_template_exports_and_runs_as_visnet_does(name):
-    from visnet.core.fileformat import load
-    from visnet.core.initializers import init_graph
-    from visnet.resources import drawing_path
-
-    doc = load(drawing_path(name))
-    weights = doc.weights or init_graph(doc.graph, seed=3)
-    shape = doc.graph.infer_shapes()
-    (inp,) = [n for n in doc.graph.nodes if doc.graph.nodes[n].type == "Input"]
-    x = np.random.default_rng(0).standard_normal((5, *shape[inp])).astype(np.float32)
-    assert_same_predictions(doc.graph, weights, x)
+    assert_same_predictions(*template_case(name))

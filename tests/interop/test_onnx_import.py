@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn as nn
 
+from interop_cases import assert_close, predict, template_case, template_names
 from layer_harness import case_id, cases, harness_data, harness_graph, harness_weights
 from visnet.core.errors import InteropError
 from visnet.core.interop.onnx_export import export_onnx
@@ -16,16 +17,6 @@ from visnet.core.interop.onnx_import import import_onnx
 from visnet.core.model import compile
 
 CASES = [pytest.param(t, v, id=case_id(t, v)) for t, v in cases()]
-
-
-def predict(graph, weights, x):
-    model = compile(graph, backend="serial")
-    model.set_weights(weights)
-    return model.predict(x)
-
-
-def assert_close(got, expected):
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
 
 
 @pytest.mark.parametrize("t, variant", CASES)
@@ -40,26 +31,12 @@ def test_every_layer_type_comes_back_from_its_export(t, variant, tmp_path):
         assert t.name in types
 
 
-def template_names():
-    from visnet.resources import templates
-
-    return [t.name for t in templates()]
-
-
 @pytest.mark.parametrize("name", template_names())
 def test_every_template_comes_back_from_its_export(name, tmp_path):
-    from visnet.core.fileformat import load
-    from visnet.core.initializers import init_graph
-    from visnet.resources import drawing_path
-
-    doc = load(drawing_path(name))
-    weights = doc.weights or init_graph(doc.graph, seed=3)
-    shape = doc.graph.infer_shapes()
-    (inp,) = [n for n in doc.graph.nodes if doc.graph.nodes[n].type == "Input"]
-    x = np.random.default_rng(0).standard_normal((5, *shape[inp])).astype(np.float32)
-    back = import_onnx(export_onnx(doc.graph, weights, tmp_path / "m.onnx"))
-    assert_close(predict(back.graph, back.weights, x), predict(doc.graph, weights, x))
-    original = sorted(n.type for n in doc.graph.nodes.values() if n.type != "Dropout")
+    graph, weights, x = template_case(name)
+    back = import_onnx(export_onnx(graph, weights, tmp_path / "m.onnx"))
+    assert_close(predict(back.graph, back.weights, x), predict(graph, weights, x))
+    original = sorted(n.type for n in graph.nodes.values() if n.type != "Dropout")
     assert sorted(n.type for n in back.graph.nodes.values()) == original
 
 

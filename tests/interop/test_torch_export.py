@@ -4,13 +4,12 @@ imported and run with torch on its weights file, gives what ``Model.predict`` gi
 
 import importlib.util
 
-import numpy as np
 import pytest
 import torch
 
+from interop_cases import assert_close, predict, template_case, template_names
 from layer_harness import case_id, cases, harness_data, harness_graph, harness_weights
 from visnet.core.interop.torch_export import export_torch
-from visnet.core.model import compile
 
 CASES = [pytest.param(t, v, id=case_id(t, v)) for t, v in cases()]
 
@@ -26,13 +25,7 @@ def run_script(graph, weights, x, folder):
 
 
 def assert_same_predictions(graph, weights, x, folder):
-    model = compile(graph, backend="serial")
-    model.set_weights(weights)
-    expected = model.predict(x)
-    got, _ = run_script(graph, weights, x, folder)
-    assert got.shape == expected.shape
-    # float32 sums in another order: relative to each value, or to the output's scale near 0
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+    assert_close(run_script(graph, weights, x, folder)[0], predict(graph, weights, x))
 
 
 @pytest.mark.parametrize("t, variant", CASES)
@@ -42,21 +35,6 @@ def test_every_layer_type_exports_and_runs_as_visnet_does(t, variant, tmp_path):
     assert_same_predictions(g, harness_weights(g), x, tmp_path)
 
 
-def template_names():
-    from visnet.resources import templates
-
-    return [t.name for t in templates()]
-
-
 @pytest.mark.parametrize("name", template_names())
 def test_every_template_exports_and_runs_as_visnet_does(name, tmp_path):
-    from visnet.core.fileformat import load
-    from visnet.core.initializers import init_graph
-    from visnet.resources import drawing_path
-
-    doc = load(drawing_path(name))
-    weights = doc.weights or init_graph(doc.graph, seed=3)
-    shape = doc.graph.infer_shapes()
-    (inp,) = [n for n in doc.graph.nodes if doc.graph.nodes[n].type == "Input"]
-    x = np.random.default_rng(0).standard_normal((5, *shape[inp])).astype(np.float32)
-    assert_same_predictions(doc.graph, weights, x, tmp_path)
+    assert_same_predictions(*template_case(name), tmp_path)

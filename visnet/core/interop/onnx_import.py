@@ -25,7 +25,7 @@ from ..layers import CATALOGUE, concat_axis
 from ..layers.base import LEAKY_RELU_SLOPE
 from ..layers.conv2d_transpose import crop
 from ..layers.padding import pads as keras_pads
-from ..layers.recurrent import _GATE_ORDER
+from ..layers.recurrent import _GATE_ORDER, reorder_gates
 
 MAX_FILE_BYTES = 2 << 30  # protobuf's own limit
 MAX_TENSOR_VALUES = 1 << 28  # 1 GiB of float32: far beyond what a drawing trains here
@@ -196,9 +196,14 @@ class _Importer:
         self.s.values[inp.name] = Value("layer", node)
 
     def _add_loss(self, node: str) -> None:
+        """The Loss VisNet exported with the model (its metadata), else one chosen from the
+        output: cross_entropy after a softmax, binary_cross_entropy after a sigmoid, else mse."""
         params = self.s.graph.nodes[node].resolved_params()
         act = params.get("activation", params.get("fn"))
         kind = {"softmax": "cross_entropy", "sigmoid": "binary_cross_entropy"}.get(act, "mse")
+        props = {p.key: p.value for p in self.model.metadata_props}
+        if props.get("visnet.loss") in CATALOGUE["Loss"].param_index["kind"].choices:
+            kind = props["visnet.loss"]
         loss = self.s.graph.add("Loss", kind=kind)
         self.s.graph.connect(node, loss)
 
@@ -749,11 +754,10 @@ class _Importer:
         r = self._const(ins[2], "R")[0]
         b = self._const(ins[3], "B")[0] if len(ins) > 3 and ins[3] is not None else \
             np.zeros(2 * gates * units, np.float32)
-        back = np.argsort(_GATE_ORDER[kind])
+        back = list(np.argsort(_GATE_ORDER[kind]))
 
         def keras(m):  # ONNX's gate blocks of the last axis back in Keras' order
-            blocks = np.split(m, gates, axis=-1)
-            return np.concatenate([blocks[i] for i in back], axis=-1)
+            return reorder_gates(m, back)
 
         wb, rb = keras(b[:gates * units]), keras(b[gates * units:])
         params: dict[str, Any] = {"units": units}

@@ -96,12 +96,18 @@ _RNN_ACTIVATIONS = {"tanh": ("Tanh", {}), "relu": ("Relu", {}), "sigmoid": ("Sig
                     "leaky_relu": ("LeakyRelu", {"activation_alpha": [0.01]})}
 
 
-def onnx_gates(kind: str, m):
-    """The gate blocks of the last axis of m in ONNX's order."""
+def reorder_gates(m, order: list[int]):
+    """The gate blocks side by side on the last axis of m, taken in ``order`` (block i of the
+    result is block order[i] of m)."""
     import numpy as np
 
-    blocks = np.split(m, len(_GATE_ORDER[kind]), axis=-1)
-    return np.concatenate([blocks[i] for i in _GATE_ORDER[kind]], axis=-1)
+    blocks = np.split(m, len(order), axis=-1)
+    return np.concatenate([blocks[i] for i in order], axis=-1)
+
+
+def onnx_gates(kind: str, m):
+    """The gate blocks of the last axis of m in ONNX's order."""
+    return reorder_gates(m, _GATE_ORDER[kind])
 
 
 def onnx_export(kind: str):
@@ -171,10 +177,7 @@ _TORCH_ORDER = {"SimpleRNN": [0], "LSTM": [0, 1, 2, 3], "GRU": [1, 0, 2]}
 
 
 def _torch_gates(kind: str, m):
-    import numpy as np
-
-    blocks = np.split(m, len(_TORCH_ORDER[kind]), axis=-1)
-    return np.concatenate([blocks[i] for i in _TORCH_ORDER[kind]], axis=-1)
+    return reorder_gates(m, _TORCH_ORDER[kind])
 
 
 def torch_export(kind: str):
