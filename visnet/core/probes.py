@@ -42,9 +42,16 @@ class Probe:
     gallery: int = 0  # how many validation images to predict for the gallery
 
 
+def layers_with_weights(graph, order=None) -> dict[str, str]:
+    """node id -> label ("Dense n2") of the layers with parameters, in order: the gradient-flow
+    panel's legend."""
+    order = graph.topological_order() if order is None else order
+    return {n: graph.nodes[n].label for n in order
+            if graph.nodes[n].layer.weight_specs(graph.nodes[n].resolved_params())}
+
+
 def run_info(graph, model, dataset, batch_size: int, epochs: int, first_epoch: int) -> RunInfo:
-    labels = {n: graph.nodes[n].label for n in model.compiled.order
-              if graph.nodes[n].layer.weight_specs(graph.nodes[n].resolved_params())}
+    labels = layers_with_weights(graph, model.compiled.order)
     return RunInfo(dataset, -(-len(dataset.x_train) // batch_size), epochs, labels,
                    model.compiled.loss.kind, model.outputs_probabilities,
                    first_epoch=first_epoch)

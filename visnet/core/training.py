@@ -31,6 +31,7 @@ from .metrics import class_metrics, predicted_classes, regression_metrics
 TRAIN_METRIC_SAMPLES = 10_000  # training metrics beyond loss are measured on at most this many
 GUARD_SECONDS = 1.0  # the NaN guard's copy of the weights is at most this old
 MAX_BATCH_POINTS = 20_000  # per-batch curve points kept in the history (thinned beyond)
+MAX_GRADIENT_POINTS = 1_000  # gradient-flow snapshots kept in the history (thinned beyond)
 SNAPSHOT_POINTS = 200  # a short run is snapshotted more often, to about this many points...
 MIN_SNAPSHOT_SECONDS = 0.02  # ...but at most this often
 
@@ -200,6 +201,8 @@ class Trainer:
         self.epoch = 0  # completed
         self.batch = 0  # taken of the current epoch
         self.history = new_history() if history is None else _copy_history(history)
+        if dataset.class_names:  # the confusion matrix of a reopened run keeps its labels
+            self.history["class_names"] = list(dataset.class_names)
         self._sums: dict[str, float] = {}
         self._best: dict[str, Any] | None = None
         if resume is not None:
@@ -470,8 +473,25 @@ class Trainer:
         return min(self.snapshot_every, max(MIN_SNAPSHOT_SECONDS, expected / SNAPSHOT_POINTS))
 
     def _snapshot(self, epoch: int) -> Snapshot:
-        return Snapshot(epoch, self.model.optimizer.step, self.model.layer_gradient_norms(),
+        snap = Snapshot(epoch, self.model.optimizer.step, self.model.layer_gradient_norms(),
                         self.model.dead_relu_fractions(), self.model.saturated_fractions())
+        self._add_gradients(snap.step, snap.gradient_norms)
+        return snap
+
+    def _add_gradients(self, step: int, norms: dict[str, float]) -> None:
+        """The gradient flow as the file keeps it: {"step": [...], "norms": {node: [...]}},
+        thinned to every other point beyond MAX_GRADIENT_POINTS."""
+        g = self.history.setdefault("gradients", {"step": [], "norms": {}})
+        if g["step"] and g["step"][-1] == step:
+            return  # the run ended on the step of the last snapshot
+        g["step"].append(step)
+        for node, value in norms.items():
+            column = g["norms"].setdefault(node, [])
+            column.extend([None] * (len(g["step"]) - 1 - len(column)))  # a layer added later
+            column.append(float(value))
+        if len(g["step"]) > MAX_GRADIENT_POINTS:
+            g["step"] = g["step"][1::2]
+            g["norms"] = {k: v[1::2] for k, v in g["norms"].items()}
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
@@ -485,6 +505,11 @@ def _copy_history(history: dict[str, Any]) -> dict[str, Any]:
     batches = history.get("batches") or {}
     base["batches"] = {k: list(batches.get(k, [])) for k in ("step", "loss", "accuracy")}
     base["batch_every"] = int(history.get("batch_every", 1))
+    gradients = history.get("gradients")
+    if isinstance(gradients, dict):
+        base["gradients"] = {"step": list(gradients.get("step", [])),
+                             "norms": {k: list(v) for k, v in
+                                       (gradients.get("norms") or {}).items()}}
     for key, value in history.items():  # anything else a file keeps (earlier runs' notes)
         base.setdefault(key, value)
     return base

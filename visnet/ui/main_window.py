@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self._layout_docks()
         self.live = LiveTraining(self.controller, self.scene, self.training_panels, self)
         self.controller.failed.connect(self._on_training_failed)
+        self.live.show_saved_run()  # a drawing given at start shows its run as an opened one
 
         self.actions_by_name: dict[str, QAction] = {}
         self._build_menus()

@@ -11,7 +11,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from ...core.health import HealthTracker
-from ...core.probes import Probe, RunInfo, reconstructs_images, sample_pool
+from ...core.probes import (Probe, RunInfo, layers_with_weights, reconstructs_images,
+                            sample_pool)
 from .controller import TrainingController
 
 PROBE_MS = 500  # panel data twice a second: each probe costs the GUI thread ~30 ms
@@ -68,22 +69,40 @@ class LiveTraining(QObject):
         self.controller.request_probe(probe)
 
     def show_saved_run(self) -> None:
-        """A drawing was opened: its saved curves come back."""
-        history = self.controller.document.history
+        """A drawing was opened (or replaced): the panels forget the last one, and its saved
+        curves, gradient flow and confusion matrix come back."""
+        document = self.controller.document
+        history = document.history
+        self.info = None
         curves = self.panels["curves"]
         curves.clear()
         for key in ("gradients", "histograms", "activations", "boundary", "confusion",
                     "gallery"):
             self.panels[key].clear()
+        self.panels["gradients"].set_layers(layers_with_weights(document.graph))
         self.scene.clear_training()
         if history and history.get("epochs"):
             curves.set_history(history)
+            self._show_saved_gradients(history.get("gradients"))
             last = history["epochs"][-1]
-            if "val_confusion" in last:
-                self.panels["confusion"].show(np.asarray(last["val_confusion"]), None,
+            matrix = last.get("val_confusion", last.get("confusion"))
+            if matrix is not None:
+                names = history.get("class_names")
+                self.panels["confusion"].show(np.asarray(matrix), list(names) if names else None,
                                               last.get("epoch"))
-        if self.controller.document.weights:
+        if document.weights:
             self.controller.load_model()
+
+    def _show_saved_gradients(self, gradients) -> None:
+        if not isinstance(gradients, dict):
+            return
+        panel = self.panels["gradients"]
+        norms = gradients.get("norms") or {}
+        for i, step in enumerate(gradients.get("step", [])):
+            point = {node: column[i] for node, column in norms.items()
+                     if node in panel.layers() and i < len(column) and column[i] is not None}
+            if point:
+                panel.add(step, point)
 
     def _on_loaded(self, payload) -> None:
         info, grid = payload
