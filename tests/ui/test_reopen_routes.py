@@ -121,3 +121,35 @@ def test_no_panel_keeps_the_last_drawing(qtbot, tmp_path):
     window.open_template(next(t for t in __import__("visnet.resources", fromlist=["x"])
                               .templates() if t.name == "digits_cnn"))
     assert sorted(panels["gradients"].layers()) == ["n2", "n4", "n7", "n8"]
+
+
+def test_switching_the_data_clears_what_the_old_data_drew_and_says_why(qtbot):
+    from visnet.ui.commands import SetTraining
+
+    doc = DocumentModel(visnet.load(template_path("spiral_mlp")))
+    doc.push(SetTraining(doc.graph, doc.graph.training.updated(epochs=2)))
+    window = make(qtbot, doc)
+    window.training_bar.train_button.click()
+    qtbot.waitUntil(lambda: window.controller.state == IDLE, timeout=120_000)
+    panels = window.training_panels
+    assert panels["boundary"].has_data() and panels["boundary"].note() == ""
+    doc.push(SetTraining(doc.graph, dataset="digits"))
+    assert not panels["boundary"].has_data() and not panels["confusion"].has_data()
+    assert "data changed to digits" in panels["boundary"].note()
+    window.training_bar.train_button.click()  # the spiral's net cannot take digits: a problem
+    qtbot.waitUntil(lambda: window.controller.state == IDLE, timeout=120_000)
+    assert not panels["boundary"].has_data()
+
+
+def test_a_regression_says_why_it_has_no_confusion_matrix(qtbot):
+    from visnet.ui.commands import SetTraining
+
+    doc = DocumentModel(visnet.load(template_path("sine_lstm")))
+    doc.push(SetTraining(doc.graph, doc.graph.training.updated(epochs=1)))
+    window = make(qtbot, doc)
+    window.training_bar.train_button.click()
+    qtbot.waitUntil(lambda: window.controller.state == IDLE, timeout=120_000)
+    panels = window.training_panels
+    assert "regression" in panels["confusion"].note()
+    assert "2 input features" in panels["boundary"].note()
+    assert not panels["confusion"].has_data()

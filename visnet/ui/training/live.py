@@ -30,6 +30,7 @@ class LiveTraining(QObject):
         self.health = HealthTracker()
         self.selected: str | None = None
         self.info: RunInfo | None = None
+        self._dataset_shown: str | None = None  # the data the panels show
         self._confusion_at = 0.0
         self._canvas_at = 0.0
         self._canvas_pending: tuple | None = None  # (norms, badges) not yet on the canvas
@@ -46,6 +47,7 @@ class LiveTraining(QObject):
         controller.failed.connect(self._on_failed)
         controller.state_changed.connect(self._on_state)
         controller.document.graph_replaced.connect(self.show_saved_run)
+        controller.document.changed.connect(self._on_document_changed)
         controller.loaded.connect(self._on_loaded)
         panels["activations"].sample_changed.connect(lambda _i: self.probe())
 
@@ -54,6 +56,8 @@ class LiveTraining(QObject):
     def select(self, node_id: str | None) -> None:
         """The layer whose histograms and activations the panels show."""
         self.selected = node_id
+        if self.info is not None:
+            self._explain_selection()
         self.probe()
 
     def probe(self) -> None:
@@ -90,8 +94,67 @@ class LiveTraining(QObject):
                 names = history.get("class_names")
                 self.panels["confusion"].show(np.asarray(matrix), list(names) if names else None,
                                               last.get("epoch"))
+        self._dataset_shown = document.graph.dataset
+        self._explain_empty()
         if document.weights:
             self.controller.load_model()
+
+    def _explain_empty_where_no_data(self) -> None:
+        for key in ("curves", "gradients"):
+            if not self.panels[key].has_data():
+                self.panels[key].set_note("Train to see the run's curves.")
+
+    def _on_document_changed(self, change) -> None:
+        """The data changed: what the panels drew from the old data goes, and they say so."""
+        dataset = self.controller.document.graph.dataset
+        if change.kind != "settings_changed" or dataset == self._dataset_shown:
+            return
+        self._dataset_shown = dataset
+        self.info = None
+        for key in ("histograms", "activations", "boundary", "confusion", "gallery"):
+            self.panels[key].clear()
+        self._explain_empty(f"The data changed to {dataset or 'none'}: ")
+
+    def _explain_empty(self, why: str = "") -> None:
+        """A note on each panel that has nothing to show, saying what brings it."""
+        wants = {"curves": "train to see the loss and accuracy",
+                 "gradients": "train to see how large each layer's gradients are",
+                 "histograms": "select a layer and train to see its weights and gradients",
+                 "activations": "select a layer and train to see its outputs",
+                 "boundary": "train to see how the network divides the plane",
+                 "confusion": "train to see which classes it confuses",
+                 "gallery": "train to see its predictions on validation samples"}
+        if self.controller.document.graph.dataset is None:
+            why = "No data yet: choose a dataset in the Data box, then "
+        for key, what in wants.items():
+            panel = self.panels[key]
+            if not panel.has_data():
+                text = why + what if why else what[0].upper() + what[1:]
+                panel.set_note(text + ".")
+            else:
+                panel.set_note("")
+
+    def _explain_for(self, ds) -> None:
+        """Notes for what this data cannot show; the other panels' notes go."""
+        for panel in self.panels.values():
+            panel.set_note("")
+        if ds.input_shape != (2,):
+            shape = " x ".join(str(d) for d in ds.input_shape)
+            self.panels["boundary"].set_note(
+                f"The decision boundary is drawn for data with 2 input features; this data "
+                f"has {shape}.")
+        if not ds.is_classes:
+            self.panels["confusion"].set_note(
+                "No confusion matrix: the targets are numbers (regression), not classes.")
+        self._explain_selection()
+
+    def _explain_selection(self) -> None:
+        for key, what in (("histograms", "its weights and gradients"),
+                          ("activations", "its outputs")):
+            if self.selected is None and not self.panels[key].has_data():
+                self.panels[key].set_note(f"Select a layer on the canvas to see {what}.")
+            elif self.selected is not None:
+                self.panels[key].set_note("")
 
     def _show_saved_gradients(self, gradients) -> None:
         if not isinstance(gradients, dict):
@@ -107,6 +170,8 @@ class LiveTraining(QObject):
     def _on_loaded(self, payload) -> None:
         info, grid = payload
         self.info = info
+        self._explain_for(info.dataset)
+        self._explain_empty_where_no_data()
         if grid is not None:
             self.panels["boundary"].set_points(info.dataset.x_train, info.dataset.y_train)
             self.panels["boundary"].show_grid(*grid)
@@ -115,7 +180,9 @@ class LiveTraining(QObject):
 
     def _on_started(self, info: RunInfo) -> None:
         self.info = info
+        self._dataset_shown = self.controller.document.graph.dataset
         ds = info.dataset
+        self._explain_for(ds)
         curves = self.panels["curves"]
         curves.clear()
         curves.set_task(ds.task)

@@ -13,8 +13,8 @@ from typing import Iterable, Sequence
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QToolButton, QVBoxLayout,
-                               QSizePolicy, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QToolButton,
+                               QVBoxLayout, QSizePolicy, QWidget)
 
 import pyqtgraph as pg
 
@@ -258,6 +258,48 @@ class PanelDock(QDockWidget):
     def set_content(self, widget: QWidget) -> None:
         self.content = widget
         self._layout.addWidget(widget, 1)
+        self._note = QLabel(widget)
+        self._note.setObjectName("panel_note")
+        self._note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._note.setWordWrap(True)
+        self._note.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self._note.hide()
+        widget.installEventFilter(self)
+
+    def set_note(self, text: str) -> None:
+        """Say, over the panel, why it has nothing to show ("" hides the note)."""
+        note = getattr(self, "_note", None)
+        if note is None:
+            return
+        note.setText(text)
+        note.setVisible(bool(text))
+        self._place_note()
+
+    def note(self) -> str:
+        note = getattr(self, "_note", None)
+        return note.text() if note is not None and not note.isHidden() else ""
+
+    def _place_note(self) -> None:
+        """A box in the middle of the content, over the empty plot."""
+        note = getattr(self, "_note", None)
+        if self.content is None or note is None or note.isHidden():
+            return
+        t = theme.current()
+        back = QColor(t.base)
+        note.setStyleSheet(
+            f"QLabel {{ color: {t.text}; background: rgba({back.red()}, {back.green()}, "
+            f"{back.blue()}, 235); border: 1px solid {t.node_border}; border-radius: 6px; "
+            "padding: 6px 10px; }")
+        r = self.content.rect()
+        width = max(60, min(r.width() - 16, 300))
+        height = min(note.heightForWidth(width), max(r.height() - 16, 20))
+        note.setGeometry((r.width() - width) // 2, (r.height() - height) // 2, width, height)
+        note.raise_()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.content and event.type() == event.Type.Resize:
+            self._place_note()
+        return super().eventFilter(watched, event)
 
     def graphics(self) -> pg.GraphicsLayoutWidget:
         """A plot canvas as the panel's content, with the theme's background."""
