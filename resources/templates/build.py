@@ -99,9 +99,9 @@ def residual_block():
                  ("Conv2D", {"filters": 16, "kernel_size": 3, "padding": "same",
                              "activation": "relu"}))
     branch = chain(g, ("Conv2D", {"filters": 16, "kernel_size": 3, "padding": "same"}),
-                   ("BatchNorm", {}), ("Activation", {"fn": "relu"}),
+                   ("BatchNorm", {"momentum": 0.9}), ("Activation", {"fn": "relu"}),
                    ("Conv2D", {"filters": 16, "kernel_size": 3, "padding": "same"}),
-                   ("BatchNorm", {}), x=120.0, y=2 * STEP_Y, after=stem[-1])
+                   ("BatchNorm", {"momentum": 0.9}), x=120.0, y=2 * STEP_Y, after=stem[-1])
     add = g.add("Add", pos=(0.0, 7 * STEP_Y))
     g.connect(stem[-1], add)
     g.connect(branch[-1], add)
