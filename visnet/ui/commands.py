@@ -165,7 +165,8 @@ class Paste(QUndoCommand):
     """Add copies of clipboard nodes under fresh ids, shifted so they do not hide the
     originals, with the edges between them."""
 
-    def __init__(self, graph: Graph, text: str, offset: float = PASTE_OFFSET):
+    def __init__(self, graph: Graph, text: str,
+                 offset: float | tuple[float, float] = PASTE_OFFSET):
         super().__init__("Paste")
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("format") != "visnet-nodes":
@@ -177,7 +178,7 @@ class Paste(QUndoCommand):
         self.graph = graph
         self.nodes = data["nodes"]
         self.edges = data["edges"]
-        self.offset = offset
+        self.offset = offset if isinstance(offset, tuple) else (offset, offset)
         self.ids: dict[str, str] = {}
 
     def redo(self) -> None:
@@ -185,7 +186,7 @@ class Paste(QUndoCommand):
             new_id = self.ids.get(nd["id"])
             x, y = nd["pos"]
             self.ids[nd["id"]] = self.graph.add(nd["type"], id=new_id,
-                                                pos=(x + self.offset, y + self.offset),
+                                                pos=(x + self.offset[0], y + self.offset[1]),
                                                 **nd["params"])
         for ed in self.edges:
             self.graph.connect(self.ids[ed["src"]], self.ids[ed["dst"]], ed["port"])

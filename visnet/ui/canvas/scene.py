@@ -317,7 +317,7 @@ class CanvasScene(QGraphicsScene):
         if text is None:
             return []
         try:
-            command = Paste(self.graph, text, PASTE_STEP)
+            command = Paste(self.graph, text, self._beside_selection())
         except (ValueError, KeyError, TypeError) as exc:
             self.status_message.emit(f"Cannot duplicate: {exc}")
             return []
@@ -325,6 +325,16 @@ class CanvasScene(QGraphicsScene):
         self.document.push(command)
         self.select_nodes(command.new_ids)
         return command.new_ids
+
+    def _beside_selection(self) -> tuple[float, float]:
+        """The shift that puts a copy of the selected cards right of them, on free canvas."""
+        chosen = [self.graph.nodes[n].pos for n in self.selected_node_ids()]
+        others = [n.pos for n in self.graph.nodes.values()]
+        dx = max(x for x, _ in chosen) - min(x for x, _ in chosen) + NODE_WIDTH + 2 * GRID
+        while any(abs(x + dx - px) < NODE_WIDTH + GRID and abs(y - py) < NODE_HEIGHT
+                  for x, y in chosen for px, py in others):
+            dx += GRID
+        return (snap(dx), 0.0)
 
     def add_layer(self, type_name: str, scene_pos: QPointF) -> str:
         """Add a layer of ``type_name`` (default params) centred at ``scene_pos``, snapped to

@@ -12,10 +12,11 @@ import math
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QHBoxLayout,
                                QLabel, QMenu, QProgressBar, QSpinBox, QToolBar, QToolButton,
-                               QWidget)
+                               QToolTip, QWidget)
 
 from ...core.backends import unavailable_reason
 from ...core.data import BUILTINS
@@ -31,6 +32,40 @@ FILE_KINDS = (("mnist", "MNIST folder (IDX files)...", True),
               ("npz", "NumPy .npz file...", False),
               ("images", "Image folder (a subfolder per class)...", True))
 
+
+
+class LearningRateBox(QDoubleSpinBox):
+    """The LR box: a number out of range is refused with a word (``refused``), never turned
+    into another number (typing 50 into a box that ends at 10 would otherwise give 5)."""
+
+    refused = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        # The value changes when editing is finished: a half-typed "5" of "50" is not a value
+        # to fall back to.
+        self.setKeyboardTracking(False)
+
+    def validate(self, text: str, pos: int):
+        state, text, pos = super().validate(text, pos)
+        if state == QValidator.State.Invalid:
+            try:
+                float(text.strip().replace(",", "."))
+            except ValueError:
+                return state, text, pos
+            return QValidator.State.Intermediate, text, pos
+        return state, text, pos
+
+    def fixup(self, text: str) -> str:
+        try:
+            value = float(text.strip().replace(",", "."))
+        except ValueError:
+            return super().fixup(text)
+        if not self.minimum() <= value <= self.maximum():
+            self.refused.emit(f"A learning rate of {text.strip()} is out of range: use "
+                              f"{self.minimum():g} to {self.maximum():g}. It stays "
+                              f"{self.value():g}.")
+        return super().fixup(text)
 
 class TrainingBar(QToolBar):
     """Settings, controls and progress of training, for a document and its controller."""
@@ -50,7 +85,7 @@ class TrainingBar(QToolBar):
                                 "data...). Options go after '?', e.g. spiral?noise=0.2")
         self.optimizer = QComboBox()
         self.optimizer.addItems(list(DEFAULTS))
-        self.lr = QDoubleSpinBox()
+        self.lr = LearningRateBox()
         self.lr.setDecimals(5)
         self.lr.setRange(1e-5, 10.0)
         self.lr.setSingleStep(0.001)
@@ -105,6 +140,7 @@ class TrainingBar(QToolBar):
         self.dataset.lineEdit().editingFinished.connect(self._dataset_typed)
         self.optimizer.activated.connect(self._optimizer_chosen)
         self.lr.editingFinished.connect(self._lr_changed)
+        self.lr.refused.connect(self._lr_refused)
         self.batch.editingFinished.connect(self._batch_changed)
         self.epochs.editingFinished.connect(self._epochs_changed)
         self.backend.activated.connect(self._backend_chosen)
@@ -112,7 +148,7 @@ class TrainingBar(QToolBar):
         self.pause_button.clicked.connect(self._pause_or_resume)
         self.step_button.clicked.connect(controller.step)
         self.stop_button.clicked.connect(controller.stop)
-        self.reset_button.clicked.connect(document.reset_weights)
+        self.reset_button.clicked.connect(self.reset_weights)
         controller.state_changed.connect(self._on_state)
         controller.batches.connect(self._on_batches)
         controller.status.connect(self._on_status)
@@ -217,6 +253,24 @@ class TrainingBar(QToolBar):
         config = {"type": kind, "lr": self.lr.value()}
         self._push_settings(optimizer=config)
         self.controller.set_optimizer(config)
+
+    def _lr_refused(self, message: str) -> None:
+        QToolTip.showText(self.lr.mapToGlobal(self.lr.rect().bottomLeft()), message, self.lr)
+        window = self.window()
+        if hasattr(window, "show_status"):
+            window.show_status(message)
+
+    def reset_weights(self) -> None:
+        """Forget the run: the panels empty at once and the status bar says what happened."""
+        had_run = self.document.weights is not None or self.document.history is not None
+        self.document.reset_weights()
+        window = self.window()
+        if hasattr(window, "live"):
+            window.live.show_saved_run()
+        if hasattr(window, "show_status"):
+            window.show_status("Weights reset: the curves are cleared and the next Train "
+                               "starts from new random weights" if had_run else
+                               "Nothing to reset: the drawing has no trained weights yet")
 
     def _lr_changed(self) -> None:
         lr = float(self.lr.value())

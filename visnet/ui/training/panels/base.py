@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import csv
 import time
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QToolButton,
-                               QVBoxLayout, QSizePolicy, QWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QHBoxLayout, QLabel,
+                               QToolButton, QVBoxLayout, QSizePolicy, QWidget)
 
 import pyqtgraph as pg
 
@@ -375,7 +376,8 @@ class PanelDock(QDockWidget):
     # -- export ----------------------------------------------------------------------------
 
     def export_png(self, path: str) -> bool:
-        """Save the panel's content (plots, and tables beside them) as a PNG file."""
+        """Save the panel's content (plots, and tables beside them) as a PNG file, laid out at
+        EXPORT_SIZE at least: a dock squeezed small on screen still exports readable axes."""
         self.flush()
         widget = self.content or self.widget()
         if not widget.isVisible():
@@ -383,7 +385,26 @@ class PanelDock(QDockWidget):
             body = self.widget()
             body.resize(body.size().expandedTo(EXPORT_SIZE))
             body.layout().activate()
-        return widget.grab().save(str(path), "PNG")
+            return widget.grab().save(str(path), "PNG")
+        size = widget.size().expandedTo(EXPORT_SIZE)
+        if size == widget.size() or widget is not self.content:
+            return widget.grab().save(str(path), "PNG")
+        # Lay the content out off screen at the larger size, grab it, and put it back.
+        index = self._layout.indexOf(widget)
+        note = self.note()
+        self.set_note("")
+        widget.setParent(None)
+        widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        widget.show()
+        widget.resize(size)
+        QApplication.sendPostedEvents()
+        pixmap = widget.grab()
+        widget.hide()
+        widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, False)
+        self._layout.insertWidget(index, widget, 1)
+        widget.show()
+        self.set_note(note)
+        return pixmap.save(str(path), "PNG")
 
     def export_csv(self, path: str) -> None:
         self.flush()
@@ -404,8 +425,10 @@ class PanelDock(QDockWidget):
             self.export_csv(path)
 
     def _ask(self, kind: str, filters: str, suffix: str) -> str:
+        window = self.window()
+        folder = Path(window._dialog_dir()) if hasattr(window, "_dialog_dir") else Path.home()
         path, _ = QFileDialog.getSaveFileName(self, f"Export {self.windowTitle()} as {kind}",
-                                              self.file_stem + suffix, filters)
+                                              str(folder / (self.file_stem + suffix)), filters)
         if path and not path.lower().endswith(suffix):
             path += suffix
         return path
