@@ -153,3 +153,36 @@ def test_a_regression_says_why_it_has_no_confusion_matrix(qtbot):
     assert "regression" in panels["confusion"].note()
     assert "2 input features" in panels["boundary"].note()
     assert not panels["confusion"].has_data()
+
+
+def trained_window(qtbot, name, **training):
+    from visnet.ui.commands import SetTraining
+
+    doc = DocumentModel(visnet.load(template_path(name)))
+    doc.push(SetTraining(doc.graph, doc.graph.training.updated(**training)))
+    window = make(qtbot, doc)
+    window.training_bar.train_button.click()
+    return window
+
+
+def test_a_regression_shows_predicted_against_true_and_the_series(qtbot):
+    window = trained_window(qtbot, "sine_lstm", epochs=3)
+    gallery = window.training_panels["gallery"]
+    qtbot.waitUntil(lambda: gallery.regression_points() is not None, timeout=120_000)
+    true, predicted = gallery.regression_points()
+    assert len(true) == len(predicted) > 10
+    assert gallery.pages.currentIndex() == 1 and gallery._regression[2] is not None
+    qtbot.waitUntil(lambda: window.controller.state == IDLE, timeout=120_000)
+    header, rows = gallery.csv_table()
+    assert header == ["index", "true", "predicted"] and len(rows) == len(true)
+
+
+def test_a_text_model_writes_a_sample_from_the_prompt(qtbot):
+    window = trained_window(qtbot, "char_rnn", epochs=1)
+    gallery = window.training_panels["gallery"]
+    gallery.prompt.setText("the fox ")
+    qtbot.waitUntil(lambda: gallery.sample().startswith("the fox "), timeout=180_000)
+    assert len(gallery.sample()) > len("the fox ") + 50
+    assert gallery.pages.currentIndex() == 2
+    window.controller.stop()
+    qtbot.waitUntil(lambda: window.controller.state == IDLE, timeout=120_000)

@@ -16,6 +16,7 @@ import numpy as np
 from .metrics import predicted_classes, softmax
 
 GRID = 80  # decision-boundary grid: GRID x GRID points
+TEXT_LENGTH = 160  # characters of a text sample
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Probe:
     sample: int = 0
     boundary: bool = False
     gallery: int = 0  # how many validation images to predict for the gallery
+    regression: int = 0  # how many validation samples to predict, for a regression
+    text: tuple[str, float] | None = None  # (prompt, temperature) of a text sample
 
 
 def layers_with_weights(graph, order=None) -> dict[str, str]:
@@ -86,7 +89,28 @@ def measure(model, info: RunInfo, probe: Probe) -> dict[str, Any]:
     elif probe.gallery and len(ds.x_val) and reconstructs_images(ds):
         x = ds.x_val[:probe.gallery]
         out["reconstructions"] = (x, ds.y_val[:probe.gallery], model.predict(x))
+    if probe.regression and len(ds.x_val) and not ds.is_classes and \
+            not reconstructs_images(ds):
+        out["regression"] = regression_view(model, ds, probe.regression)
+    if probe.text is not None and ds.extras.get("alphabet"):
+        from .generate import sample_text
+
+        prompt, temperature = probe.text
+        out["text"] = sample_text(model, ds, prompt, TEXT_LENGTH, temperature,
+                                  seed=model.optimizer.step)
     return out
+
+
+def regression_view(model, ds, n: int):
+    """(true, predicted) for the first n validation samples, and for sequences of one feature
+    predicting one value, (the first sample's series, its true and its predicted next value)."""
+    x, y = ds.x_val[:n], ds.y_val[:n]
+    pred = model.predict(x)
+    series = None
+    if len(ds.input_shape) == 2 and ds.input_shape[1] == 1 and pred.shape[1:] == (1,):
+        series = (x[0, :, 0].astype(np.float64), float(np.ravel(y[0])[0]),
+                  float(pred[0, 0]))
+    return y, pred, series
 
 
 def reconstructs_images(ds) -> bool:

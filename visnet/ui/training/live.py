@@ -11,14 +11,16 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer
 
 from ...core.health import HealthTracker
-from ...core.probes import (Probe, RunInfo, layers_with_weights, reconstructs_images,
-                            sample_pool)
+from ...core.probes import (Probe, RunInfo, layers_with_weights, measure,
+                            reconstructs_images, sample_pool)
 from .controller import TrainingController
 
 PROBE_MS = 500  # panel data twice a second: each probe costs the GUI thread ~30 ms
 GALLERY_SIZE = 32
 CONFUSION_EVERY_S = 1.0
 CANVAS_EVERY_S = 0.25  # the canvas's gradient colours and badges: a repaint of every card
+REGRESSION_POINTS = 256
+TEXT_EVERY_S = 2.0  # a text sample costs a prediction per character: every 2 s at most
 
 
 class LiveTraining(QObject):
@@ -32,6 +34,7 @@ class LiveTraining(QObject):
         self.info: RunInfo | None = None
         self._dataset_shown: str | None = None  # the data the panels show
         self._confusion_at = 0.0
+        self._text_at = 0.0
         self._canvas_at = 0.0
         self._canvas_pending: tuple | None = None  # (norms, badges) not yet on the canvas
         self._timer = QTimer(self)
@@ -50,6 +53,7 @@ class LiveTraining(QObject):
         controller.document.changed.connect(self._on_document_changed)
         controller.loaded.connect(self._on_loaded)
         panels["activations"].sample_changed.connect(lambda _i: self.probe())
+        panels["gallery"].text_settings_changed.connect(self._new_text_settings)
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -65,12 +69,24 @@ class LiveTraining(QObject):
         if info is None:
             return
         visible = {k for k, p in self.panels.items() if p.isVisible()}
+        now = time.perf_counter()
+        text = None
+        if "gallery" in visible and info.dataset.extras.get("alphabet") and \
+                now - self._text_at >= TEXT_EVERY_S:
+            self._text_at = now
+            text = self.panels["gallery"].text_request()
         probe = Probe(node_id=self.selected if {"histograms", "activations"} & visible
                       else None,
                       sample=self.panels["activations"].sample(),
                       boundary="boundary" in visible and info.dataset.input_shape == (2,),
-                      gallery=GALLERY_SIZE if "gallery" in visible else 0)
+                      gallery=GALLERY_SIZE if "gallery" in visible else 0,
+                      regression=REGRESSION_POINTS if "gallery" in visible else 0,
+                      text=text)
         self.controller.request_probe(probe)
+
+    def _new_text_settings(self) -> None:
+        self._text_at = 0.0
+        self.probe()
 
     def show_saved_run(self) -> None:
         """A drawing was opened (or replaced): the panels forget the last one, and its saved
@@ -143,6 +159,10 @@ class LiveTraining(QObject):
             self.panels["boundary"].set_note(
                 f"The decision boundary is drawn for data with 2 input features; this data "
                 f"has {shape}.")
+        if ds.is_classes and len(ds.input_shape) != 3 and not ds.extras.get("alphabet"):
+            self.panels["gallery"].set_note(
+                "Predictions are drawn for images, regressions and text; for these classes "
+                "see the confusion matrix.")
         if not ds.is_classes:
             self.panels["confusion"].set_note(
                 "No confusion matrix: the targets are numbers (regression), not classes.")
@@ -196,6 +216,8 @@ class LiveTraining(QObject):
             self.panels["boundary"].raise_()
         elif len(ds.input_shape) == 3 and (ds.is_classes or reconstructs_images(ds)):
             self.panels["gallery"].raise_()  # no boundary to draw: show the predictions
+        elif ds.extras.get("alphabet") or not ds.is_classes:
+            self.panels["gallery"].raise_()  # the text it writes, or predicted against true
         elif ds.is_classes:
             self.panels["confusion"].raise_()
         self.health.reset()
@@ -252,10 +274,31 @@ class LiveTraining(QObject):
         if "reconstructions" in data:
             _, target, output = data["reconstructions"]
             self.panels["gallery"].show_reconstructions(target, output)
+        if "regression" in data:
+            self.panels["gallery"].show_regression(*data["regression"])
+        if "text" in data:
+            self.panels["gallery"].show_text(data["text"])
 
     def _on_finished(self, event) -> None:
         self._timer.stop()
+        self._final_predictions()
         self._final_views()
+
+    def _final_predictions(self) -> None:
+        """A run too short for a probe still leaves its predictions (regression, text) on the
+        Predictions panel; the model is idle now, so the window may ask it directly."""
+        model, info = self.controller.model, self.info
+        if model is None or info is None or not self.panels["gallery"].isVisible():
+            return
+        ds = info.dataset
+        probe = Probe(regression=REGRESSION_POINTS,
+                      text=self.panels["gallery"].text_request()
+                      if ds.extras.get("alphabet") else None)
+        try:
+            data = measure(model, info, probe)
+        except Exception:  # a panel must never turn a finished run into an error
+            return
+        self._on_probed({k: data[k] for k in ("regression", "text") if k in data})
 
     def _on_failed(self, message: str, node_id) -> None:
         self._timer.stop()  # the canvas keeps showing which layer blew up

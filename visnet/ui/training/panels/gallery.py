@@ -1,18 +1,27 @@
-"""The "Predictions" dock (image data): thumbnails of samples captioned "predicted / true",
-mistakes framed in the theme's error colour; for a model that outputs images of its inputs'
-shape (an autoencoder), each input beside the model's output, captioned with their error."""
+"""The "Predictions" dock: what the network predicts for validation samples, in the form that
+fits the data.
+
+- image classes: thumbnails captioned "predicted / true", mistakes framed in the error colour;
+- images out of images (an autoencoder): each input beside the model's output, with their error;
+- numbers (regression): predicted against true, and for a sequence the series it saw with the
+  true and the predicted next value;
+- text: what the model writes after a prompt, at a temperature the user sets.
+"""
 
 from __future__ import annotations
 
 from typing import Sequence
 
 import numpy as np
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
+import pyqtgraph as pg
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QHBoxLayout, QLabel,
+                               QLineEdit, QListView, QListWidget, QListWidgetItem,
+                               QPlainTextEdit, QStackedWidget, QVBoxLayout, QWidget)
 
 from ... import theme
-from .base import PanelDock
+from .base import PanelDock, make_plot, palette_colour, style_plot
 
 MAX_ITEMS = 32
 THUMB = 64  # thumbnail side in pixels, scaled up with nearest neighbour
@@ -62,6 +71,7 @@ class GalleryPanel(PanelDock):
     """``show(images, true, predicted, class_names)``: the first MAX_ITEMS samples."""
 
     file_stem = "predictions"
+    text_settings_changed = Signal()  # the prompt or the temperature of the text sample
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Predictions", "PredictionsDock", parent)
@@ -71,7 +81,13 @@ class GalleryPanel(PanelDock):
         self.list.setMovement(QListView.Movement.Static)
         self.list.setUniformItemSizes(True)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.set_content(self.list)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.list)
+        self.pages.addWidget(self._regression_page())
+        self.pages.addWidget(self._text_page())
+        self.set_content(self.pages)
+        self._regression: tuple[np.ndarray, np.ndarray, tuple | None] | None = None
+        self._text = ""
         self._images = np.empty((0, 1, 1, 1))
         self._true = np.empty(0, np.int64)
         self._pred = np.empty(0, np.int64)
@@ -80,6 +96,100 @@ class GalleryPanel(PanelDock):
         # An autoencoder's view: (input beside output images, mean squared errors), or None.
         self._pairs: tuple[list[np.ndarray], np.ndarray] | None = None
         self._set_width(THUMB)
+
+    # -- the regression and text pages ----------------------------------------------------
+
+    def _regression_page(self) -> QWidget:
+        self.regression_view = pg.GraphicsLayoutWidget()
+        self.regression_view.setBackground(theme.current().base)
+        self.scatter_plot = make_plot(self.regression_view, 0, 0, left="predicted",
+                                      bottom="true")
+        self.scatter = pg.ScatterPlotItem(size=5)
+        self.diagonal = pg.PlotCurveItem()
+        self.scatter_plot.addItem(self.diagonal)
+        self.scatter_plot.addItem(self.scatter)
+        self.series_plot = make_plot(self.regression_view, 1, 0, left="value", bottom="step")
+        self.series_line = pg.PlotDataItem()
+        self.true_next = pg.ScatterPlotItem(size=9, symbol="o")
+        self.pred_next = pg.ScatterPlotItem(size=11, symbol="x")
+        for item in (self.series_line, self.true_next, self.pred_next):
+            self.series_plot.addItem(item)
+        return self.regression_view
+
+    def _text_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 4, 4, 4)
+        row = QHBoxLayout()
+        self.prompt = QLineEdit("the ")
+        self.prompt.setToolTip("The text the model continues")
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setValue(0.8)
+        self.temperature.setToolTip("Below 1: safer choices; above 1: more adventurous; 0: "
+                                    "always the most likely character")
+        row.addWidget(QLabel("Prompt"))
+        row.addWidget(self.prompt, 1)
+        row.addWidget(QLabel("Temperature"))
+        row.addWidget(self.temperature)
+        layout.addLayout(row)
+        self.text_view = QPlainTextEdit()
+        self.text_view.setReadOnly(True)
+        self.text_view.setFont(QFont("monospace"))
+        layout.addWidget(self.text_view, 1)
+        self.prompt.editingFinished.connect(self.text_settings_changed.emit)
+        self.temperature.valueChanged.connect(lambda _v: self.text_settings_changed.emit())
+        return page
+
+    def text_request(self) -> tuple[str, float]:
+        """(prompt, temperature) of the text sample the panel asks for."""
+        return self.prompt.text(), float(self.temperature.value())
+
+    def show_regression(self, true: np.ndarray, predicted: np.ndarray,
+                        series: tuple[np.ndarray, float, float] | None = None) -> None:
+        """Predicted against true for validation samples (every output value a point), and
+        for a sequence the input series with its true and predicted next value."""
+        true = np.asarray(true, np.float64).reshape(-1)
+        predicted = np.nan_to_num(np.asarray(predicted, np.float64).reshape(-1))
+        if len(true) != len(predicted):
+            raise ValueError(f"{len(true)} true values and {len(predicted)} predictions")
+        self._regression = (true, predicted, series)
+        self._pairs = None
+        self._true = self._pred = np.empty(0, np.int64)
+        self.pages.setCurrentIndex(1)
+        self.schedule_redraw()
+
+    def show_text(self, text: str) -> None:
+        self._text = str(text)
+        self.pages.setCurrentIndex(2)
+        self.schedule_redraw()
+
+    def regression_points(self) -> tuple[np.ndarray, np.ndarray] | None:
+        return None if self._regression is None else (self._regression[0].copy(),
+                                                      self._regression[1].copy())
+
+    def sample(self) -> str:
+        return self._text
+
+    def _draw_regression(self) -> None:
+        true, pred, series = self._regression
+        t = theme.current()
+        self.scatter.setData(true, pred, pen=None, brush=pg.mkBrush(palette_colour(0)))
+        if len(true):
+            lo = float(min(true.min(), pred.min()))
+            hi = float(max(true.max(), pred.max()))
+            self.diagonal.setData([lo, hi], [lo, hi], pen=pg.mkPen(t.node_subtext,
+                                                                    style=Qt.PenStyle.DashLine))
+        self.series_plot.setVisible(series is not None)
+        if series is not None:
+            values, true_next, pred_next = series
+            steps = np.arange(len(values))
+            self.series_line.setData(steps, values, pen=pg.mkPen(palette_colour(0), width=2))
+            self.true_next.setData([len(values)], [true_next], brush=pg.mkBrush(t.text),
+                                   pen=None)
+            self.pred_next.setData([len(values)], [pred_next],
+                                   pen=pg.mkPen(palette_colour(1), width=2))
 
     def _set_width(self, width: int) -> None:
         self.list.setIconSize(QSize(width + 2 * FRAME, THUMB + 2 * FRAME))
@@ -99,6 +209,7 @@ class GalleryPanel(PanelDock):
         pairs = [np.concatenate([np.clip(targets[i], 0, 1), gap, np.clip(outputs[i], 0, 1)],
                                 axis=-1) for i in range(n)]
         self._pairs = (pairs, errors)
+        self.pages.setCurrentIndex(0)
         self._true = self._pred = np.empty(0, np.int64)
         self._generation += 1
         self.schedule_redraw()
@@ -112,6 +223,7 @@ class GalleryPanel(PanelDock):
             raise ValueError(f"{len(images)} images, {len(true)} labels and "
                              f"{len(predicted)} predictions differ in number")
         n = min(len(images), MAX_ITEMS)
+        self.pages.setCurrentIndex(0)
         if self._pairs is not None:
             self._pairs = None
             self._images = np.empty((0, 1, 1, 1))
@@ -124,9 +236,24 @@ class GalleryPanel(PanelDock):
         self.schedule_redraw()
 
     def redraw(self) -> None:
-        self._fill()
+        if self.pages.currentIndex() == 1 and self._regression is not None:
+            self._draw_regression()
+        elif self.pages.currentIndex() == 2:
+            if self.text_view.toPlainText() != self._text:
+                self.text_view.setPlainText(self._text)
+        else:
+            self._fill()
 
     def clear(self) -> None:
+        self._regression = None
+        self._text = ""
+        self.text_view.clear()
+        self.scatter.clear()
+        self.diagonal.clear()
+        self.series_line.clear()
+        self.true_next.clear()
+        self.pred_next.clear()
+        self.pages.setCurrentIndex(0)
         self._pairs = None
         self._images = np.empty((0, 1, 1, 1))
         self._generation += 1
@@ -178,7 +305,8 @@ class GalleryPanel(PanelDock):
     # -- accessors -------------------------------------------------------------------------
 
     def has_data(self) -> bool:
-        return len(self._true) > 0 or self._pairs is not None
+        return len(self._true) > 0 or self._pairs is not None or \
+            self._regression is not None or bool(self._text)
 
     def items(self) -> list[tuple[int, int, bool]]:
         """(true, predicted, is_mistake) for each thumbnail shown."""
@@ -189,13 +317,23 @@ class GalleryPanel(PanelDock):
         return [self.list.item(i).text() for i in range(self.list.count())]
 
     def apply_theme(self) -> None:
-        self._fill()
+        self.regression_view.setBackground(theme.current().base)
+        for plot in (self.scatter_plot, self.series_plot):
+            style_plot(plot)
+        self.redraw()
 
     def reconstruction_errors(self) -> list[float]:
         """The mean squared error of each pair shown (an autoencoder's view), else []."""
         return [] if self._pairs is None else [float(e) for e in self._pairs[1]]
 
     def csv_table(self):
+        if self.pages.currentIndex() == 1 and self._regression is not None:
+            true, pred, _ = self._regression
+            return ["index", "true", "predicted"], [[i, float(a), float(b)] for i, (a, b) in
+                                                     enumerate(zip(true, pred))]
+        if self.pages.currentIndex() == 2:
+            prompt, temperature = self.text_request()
+            return ["prompt", "temperature", "text"], [[prompt, temperature, self._text]]
         if self._pairs is not None:
             return ["index", "mean_squared_error"], [[i, float(e)] for i, e in
                                                       enumerate(self._pairs[1])]
