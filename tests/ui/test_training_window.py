@@ -11,7 +11,7 @@ from visnet.resources import template_path
 from visnet.ui.commands import SetTraining
 from visnet.ui.document import DocumentModel
 from visnet.ui.main_window import MainWindow
-from visnet.ui.training.controller import IDLE, PAUSED
+from visnet.ui.training.controller import IDLE, PAUSED, RUNNING
 
 
 @pytest.fixture(autouse=True)
@@ -104,8 +104,9 @@ def test_pause_step_resume_stop_with_the_buttons(qtbot):
     window = window_with(qtbot, "digits_cnn", epochs=500)
     bar, ctl = window.training_bar, window.controller
     bar.train_button.click()
-    qtbot.waitUntil(lambda: ctl.model is not None and ctl.model.optimizer.step > 3,
-                    timeout=120_000)
+    # the worker's state reaches the window through its queue: wait for both
+    qtbot.waitUntil(lambda: ctl.model is not None and ctl.model.optimizer.step > 3
+                    and ctl.state == RUNNING, timeout=120_000)
     bar.pause_button.click()
     assert ctl.state == PAUSED and bar.pause_button.text() == "Resume"
     assert bar.step_button.isEnabled()
@@ -166,3 +167,21 @@ def test_keep_weights_is_the_users_choice(qtbot):
     assert bar.keep.isChecked() and window.controller.keep_weights
     bar.keep.setChecked(False)
     assert not window.controller.keep_weights
+
+
+def test_a_problem_is_listed_once_and_goes_with_its_layer(qtbot):
+    from visnet.ui.commands import AddNode, Connect, RemoveItems
+
+    window = window_with(qtbot, "spiral_mlp", epochs=1)
+    doc = window.document
+    add = AddNode(doc.graph, "Conv2D", (400.0, 40.0), {})
+    doc.push(add)
+    doc.push(Connect(doc.graph, "n1", add.node_id))  # a 2-feature input into a Conv2D
+    window.training_bar.train_button.click()
+    wait_idle(qtbot, window)
+    rows = window.problems_dock.row_texts()
+    errors = [r for r in rows if r.startswith("Error") and add.node_id in r]
+    assert len(errors) == 1, rows  # the check and the refused run say it once
+    doc.push(RemoveItems(doc.graph, [add.node_id], []))
+    qtbot.waitUntil(lambda: not any(add.node_id in r for r in
+                                    window.problems_dock.row_texts()), timeout=5_000)

@@ -185,4 +185,6 @@ class DocumentModel(QObject):
         self.recheck()
 
     def _on_change(self, change: Change) -> None:
+        if self.run_problem is not None and change.kind != "node_moved":
+            self.run_problem = None  # it was about the drawing as it was then
         self.changed.emit(change)

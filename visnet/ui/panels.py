@@ -137,8 +137,11 @@ class ProblemsDock(QDockWidget):
     def refresh(self) -> None:
         self.list.clear()
         problems = list(self.document.report.problems)
-        if getattr(self.document, "run_problem", None) is not None:
-            problems.append(self.document.run_problem)
+        run = getattr(self.document, "run_problem", None)
+        # The last run's problem, unless the check says the same or its layer is gone.
+        if run is not None and all(p.message != run.message for p in problems) and (
+                run.node_id is None or run.node_id in self.document.graph.nodes):
+            problems.append(run)
         self.setWindowTitle(f"Problems ({len(problems)})" if problems else "Problems")
         if not problems:
             item = QListWidgetItem(NO_PROBLEMS)

@@ -37,3 +37,17 @@ def _kernel_cache_dir() -> Path:
 KERNEL_CACHE = _kernel_cache_dir()
 numba.config.CACHE_DIR = str(KERNEL_CACHE)  # read when each kernel module below is imported
 configure_pool()
+
+
+def _load_numba_registries() -> None:
+    """Numba imports part of its own library (datetime and math lowering) the first time a
+    kernel is compiled or loaded from the cache. Done by a training thread while another thread
+    imports, that can deadlock on Numba's compiler lock against Python's import locks (a UI
+    test run hung so); done here, it happens once, in the thread that imports VisNet's CPU
+    backend."""
+    from numba.core.registry import cpu_target
+
+    cpu_target.target_context.refresh()
+
+
+_load_numba_registries()
