@@ -229,11 +229,21 @@ def test_a_connection_that_would_make_a_cycle_is_refused_with_the_reason(qtbot, 
     doc, scene, view, messages = open_canvas("spiral_mlp")
     edges = list(doc.graph.edges)
     target = input_port(scene, "n2")
-    states = []
+    states, callouts = [], []
+
+    def before_release():
+        states.append(target.state)
+        callouts.append((scene.interaction.callout, scene.interaction.callout.isVisible()))
+
     drag(qtbot, view, output_port(scene, "n4").scenePos(), target.scenePos(),
-         before_release=lambda: states.append(target.state))
+         before_release=before_release)
 
     assert states == [REFUSE]
+    # the reason is written beside the port, not only in the status bar
+    ((callout, shown),) = callouts
+    assert shown and "cycle" in callout.text.toPlainText()
+    assert callout.scene() is None  # gone with the gesture
+    assert callout.pos().x() > target.scenePos().x()
     assert doc.graph.edges == edges
     assert doc.undo_stack.count() == 0
     assert any("cycle" in m for m in messages)

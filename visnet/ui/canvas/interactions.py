@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsPathItem
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QGraphicsTextItem
 
 from ...core.graph import Edge, Graph
 from ...core.layout import GRID, snap  # noqa: F401  (the canvas grid, used by the scene)
@@ -26,6 +26,31 @@ if TYPE_CHECKING:
 
 MOVE_THRESHOLD = 2.0  # scene px: a click that jiggles a card this little moves nothing
 DRAG_HINT = "Drop the connection on an input port or on a layer"
+
+
+CALLOUT_WIDTH = 260.0  # scene px: the refusal's text wraps at this width
+
+
+class RefusalCallout(QGraphicsRectItem):
+    """Why a connection is refused, in a box beside the port it would go to."""
+
+    def __init__(self):
+        super().__init__()
+        self.setZValue(Z_DRAG_LINE + 1)
+        self.text = QGraphicsTextItem(self)
+        self.text.setTextWidth(CALLOUT_WIDTH)
+        self.hide()
+
+    def show_at(self, text: str, anchor: QPointF) -> None:
+        t = theme.current()
+        self.text.setPlainText(text)
+        self.text.setDefaultTextColor(QColor(t.text))
+        bounds = self.text.boundingRect()
+        self.setRect(bounds)
+        self.setBrush(QColor(t.base))
+        self.setPen(QPen(QColor(t.error), 1.5))
+        self.setPos(anchor + QPointF(14, -bounds.height() / 2))
+        self.show()
 
 
 class Interaction:
@@ -162,6 +187,8 @@ class NewEdgeInteraction(Interaction):
         self.line.setZValue(Z_DRAG_LINE)
         self._style_line(None)
         scene.addItem(self.line)
+        self.callout = RefusalCallout()
+        scene.addItem(self.callout)
         self._draw_to(self.anchor)
 
     # -- what a drop would do ----------------------------------------------------------------
@@ -230,6 +257,10 @@ class NewEdgeInteraction(Interaction):
                 self._marked.append(node_item)
             if self.problem:
                 self.scene.status_message.emit(self.problem)
+                where = port_item.scenePos() if port_item is not None else pos
+                self.callout.show_at(self.problem, where)
+            else:
+                self.callout.hide()
             self._style_line(self.problem if candidate else None)
         end = port_item.scenePos() if port_item is not None and candidate else pos
         self._draw_to(end)
@@ -278,6 +309,7 @@ class NewEdgeInteraction(Interaction):
             if edge_item is not None:
                 edge_item.setVisible(True)
         self.scene.removeItem(self.line)
+        self.scene.removeItem(self.callout)
 
     def _unmark(self) -> None:
         for item in self._marked:
