@@ -639,3 +639,11 @@ def test_about_names_the_versions_a_bug_report_needs():
                           ("numpy", numpy.__version__), ("PySide6", PySide6.__version__)):
         assert name in text and version in text
     assert "Python" in text and "Qt" in text
+
+
+def test_help_lists_every_shortcut(window):
+    rows = dict(window.shortcuts())
+    assert rows["Save"] == QKeySequence("Ctrl+S").toString(
+        QKeySequence.SequenceFormat.NativeText)
+    assert "Open" in rows and "Keyboard Shortcuts" in rows and "Undo" in rows
+    assert all(keys for keys in rows.values())

@@ -223,6 +223,8 @@ class MainWindow(QMainWindow):
         panels.addAction(a("action_reset_panels", "&Reset Panels", self.reset_panels))
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(a("action_shortcuts", "&Keyboard Shortcuts", self.show_shortcuts,
+                              ["F1"], tip="Every shortcut of the window in one list"))
         about = a("action_about", "&About VisNet", self.about)
         about.setMenuRole(QAction.MenuRole.AboutRole)
         help_menu.addAction(about)
@@ -633,6 +635,22 @@ class MainWindow(QMainWindow):
 
     def about(self) -> None:
         QMessageBox.about(self, f"About {APP_NAME}", about_text())
+
+    def shortcuts(self) -> list[tuple[str, str]]:
+        """(what it does, its keys) for every action with a shortcut, in menu order."""
+        rows = []
+        for action in self.actions_by_name.values():
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText)
+                             for k in action.shortcuts())
+            if keys:
+                rows.append((action.text().replace("&", "").rstrip("."), keys))
+        return rows
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td>{what}</td><td>&nbsp;&nbsp;<b>{keys}</b></td></tr>"
+                       for what, keys in self.shortcuts())
+        QMessageBox.information(self, f"{APP_NAME}: keyboard shortcuts",
+                                f"<table>{rows}</table>")
 
     # -- drops from the file manager ---------------------------------------------------------
 
