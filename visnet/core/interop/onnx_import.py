@@ -30,7 +30,6 @@ from ..layers.recurrent import _GATE_ORDER, reorder_gates
 MAX_FILE_BYTES = 2 << 30  # protobuf's own limit
 MAX_TENSOR_VALUES = 1 << 28  # 1 GiB of float32: far beyond what a drawing trains here
 BATCH = -(1 << 40)  # the batch size in computed shapes
-ELEMENTWISE = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "Gelu": "gelu"}
 RNN_OPS = {"RNN": "SimpleRNN", "LSTM": "LSTM", "GRU": "GRU"}
 RNN_ACTIVATIONS = {"Tanh": "tanh", "Relu": "relu", "Sigmoid": "sigmoid"}
 

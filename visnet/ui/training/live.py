@@ -115,11 +115,6 @@ class LiveTraining(QObject):
         if document.weights:
             self.controller.load_model()
 
-    def _explain_empty_where_no_data(self) -> None:
-        for key in ("curves", "gradients"):
-            if not self.panels[key].has_data():
-                self.panels[key].set_note("Train to see the run's curves.")
-
     def _on_document_changed(self, change) -> None:
         """The data changed: what the panels drew from the old data goes, and they say so."""
         dataset = self.controller.document.graph.dataset
@@ -131,8 +126,9 @@ class LiveTraining(QObject):
             self.panels[key].clear()
         self._explain_empty(f"The data changed to {dataset or 'none'}: ")
 
-    def _explain_empty(self, why: str = "") -> None:
-        """A note on each panel that has nothing to show, saying what brings it."""
+    def _explain_empty(self, why: str = "", keys=None) -> None:
+        """A note on each panel (of ``keys``, else all) that has nothing to show, saying what
+        brings it."""
         wants = {"curves": "train to see the loss and accuracy",
                  "gradients": "train to see how large each layer's gradients are",
                  "histograms": "select a layer and train to see its weights and gradients",
@@ -143,6 +139,8 @@ class LiveTraining(QObject):
         if self.controller.document.graph.dataset is None:
             why = "No data yet: choose a dataset in the Data box, then "
         for key, what in wants.items():
+            if keys is not None and key not in keys:
+                continue
             panel = self.panels[key]
             if not panel.has_data():
                 text = why + what if why else what[0].upper() + what[1:]
@@ -191,7 +189,7 @@ class LiveTraining(QObject):
         info, grid = payload
         self.info = info
         self._explain_for(info.dataset)
-        self._explain_empty_where_no_data()
+        self._explain_empty(keys=("curves", "gradients"))
         if grid is not None:
             self.panels["boundary"].set_points(info.dataset.x_train, info.dataset.y_train)
             self.panels["boundary"].show_grid(*grid)
